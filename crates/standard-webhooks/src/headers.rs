@@ -1,0 +1,124 @@
+//! Reading headers from any framework without building an `http::HeaderMap`.
+
+use std::marker::PhantomData;
+
+/// Something the verifier can read request headers from.
+///
+/// The verifier asks for each header by its lowercase name and expects the raw value bytes of
+/// the first occurrence, or `None` when the header is absent. Implemented for
+/// [`http::HeaderMap`] (feature `http`), for slices of `(name, value)` pairs (names compared
+/// case-insensitively), and for any closure through [`from_fn`].
+pub trait HeaderSource {
+    /// The value of the header `name` (given in lowercase), if present.
+    fn header(&self, name: &str) -> Option<&[u8]>;
+}
+
+impl<H: HeaderSource + ?Sized> HeaderSource for &H {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        (**self).header(name)
+    }
+}
+
+#[cfg(feature = "http")]
+impl HeaderSource for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(http::HeaderValue::as_bytes)
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>> HeaderSource for [(N, V)] {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>, const L: usize> HeaderSource for [(N, V); L] {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>> HeaderSource for Vec<(N, V)> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.as_slice().header(name)
+    }
+}
+
+/// Headers read through a closure; see [`from_fn`].
+pub struct FromFn<'a, F> {
+    f: F,
+    _values: PhantomData<&'a [u8]>,
+}
+
+impl<F> std::fmt::Debug for FromFn<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FromFn { .. }")
+    }
+}
+
+/// Read headers through a closure, for frameworks with their own header types.
+///
+/// The closure gets a lowercase header name and returns the value's bytes.
+///
+/// # Examples
+///
+/// ```
+/// use std::{collections::HashMap, time::{Duration, UNIX_EPOCH}};
+/// use standard_webhooks::{headers, Secret, Verifier};
+///
+/// // Some framework's own header type, here a map with lowercase keys.
+/// let secret: Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse()?;
+/// let body = br#"{"type":"message.received"}"#;
+/// let mut map: HashMap<String, String> = HashMap::new();
+/// map.insert("webhook-id".into(), "msg_1".into());
+/// map.insert("webhook-timestamp".into(), "1700000000".into());
+/// map.insert("webhook-signature".into(), secret.sign("msg_1", 1_700_000_000, body));
+///
+/// let verifier = Verifier::new(secret);
+/// let source = headers::from_fn(|name| map.get(name).map(|v| v.as_bytes()));
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let verified = verifier.verify_at(&source, body, now)?;
+/// assert_eq!(verified.id(), Some("msg_1"));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+pub fn from_fn<'a, F>(f: F) -> FromFn<'a, F>
+where
+    F: Fn(&str) -> Option<&'a [u8]>,
+{
+    FromFn {
+        f,
+        _values: PhantomData,
+    }
+}
+
+impl<'a, F> HeaderSource for FromFn<'a, F>
+where
+    F: Fn(&str) -> Option<&'a [u8]>,
+{
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        (self.f)(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_match_names_case_insensitively() {
+        let h = [("Webhook-ID", "a"), ("webhook-id", "b")];
+        assert_eq!(h.header("webhook-id"), Some(&b"a"[..]));
+        assert_eq!(h.header("webhook-timestamp"), None);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn header_map_reads_first_value() {
+        let mut m = http::HeaderMap::new();
+        m.append("webhook-id", http::HeaderValue::from_static("one"));
+        m.append("webhook-id", http::HeaderValue::from_static("two"));
+        assert_eq!(m.header("webhook-id"), Some(&b"one"[..]));
+    }
+}

@@ -1,0 +1,655 @@
+//! The verifier: header parsing, timestamp tolerance, constant-time signature checks.
+
+use std::{
+    borrow::Cow,
+    fmt,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use base64::Engine as _;
+use hmac::Mac;
+use subtle::ConstantTimeEq;
+
+use crate::{
+    HmacSha256, LegacySecret, SIGNATURE_LEN, STANDARD_LENIENT, Secret,
+    error::{BuildError, VerifyError},
+    headers::HeaderSource,
+};
+
+/// The tolerance every reference library uses, and Quo's five minutes.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// At most this many signature entries are examined in one header; more is an error. Senders
+/// send one, or a few while rotating; the cap bounds the work an attacker can ask for.
+pub const MAX_SIGNATURES: usize = 32;
+
+/// The longest `webhook-id` accepted. Real ids are about 30 characters; ids become store keys.
+pub const MAX_ID_LEN: usize = 256;
+
+/// Longest base64 text of one signature that is worth decoding (a 64-byte ed25519 signature is
+/// 88 characters); longer entries cannot match and are skipped without decoding.
+const MAX_SIGNATURE_B64_LEN: usize = 88;
+
+/// Timestamps at or above this are taken as milliseconds in the legacy scheme (10^11 seconds is
+/// the year 5138, 10^11 milliseconds is 1973).
+const LEGACY_MS_THRESHOLD: u64 = 100_000_000_000;
+
+/// The header names of one Standard Webhooks family.
+struct Family {
+    id: &'static str,
+    timestamp: &'static str,
+    signature: &'static str,
+}
+
+const WEBHOOK: Family = Family {
+    id: "webhook-id",
+    timestamp: "webhook-timestamp",
+    signature: "webhook-signature",
+};
+
+const SVIX: Family = Family {
+    id: "svix-id",
+    timestamp: "svix-timestamp",
+    signature: "svix-signature",
+};
+
+/// Quo's legacy signature header.
+pub const LEGACY_HEADER: &str = "openphone-signature";
+
+/// Which signature scheme verified a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// Standard Webhooks HMAC-SHA256 (`v1,` entries).
+    V1,
+    /// Standard Webhooks ed25519 (`v1a,` entries).
+    V1a,
+    /// Quo's legacy `openphone-signature` HMAC-SHA256.
+    Legacy,
+}
+
+impl Scheme {
+    /// `"v1"`, `"v1a"` or `"legacy"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::V1a => "v1a",
+            Self::Legacy => "legacy",
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A delivery that passed verification.
+///
+/// It borrows the delivery id from the request's headers, so that verifying allocates nothing;
+/// [`into_owned`](Self::into_owned) detaches it (for request extensions, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified<'h> {
+    id: Option<Cow<'h, str>>,
+    timestamp: u64,
+    scheme: Scheme,
+    key_index: usize,
+}
+
+impl Verified<'_> {
+    /// The `webhook-id` (or `svix-id`): the same on every retry of one message, and the
+    /// idempotency key. `None` for legacy deliveries, which have no such header.
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The signed attempt time, in Unix seconds (legacy milliseconds are truncated to seconds).
+    #[must_use]
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+
+    /// The scheme whose signature matched.
+    #[must_use]
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// Which configured key matched: its position among the keys of [`scheme`](Self::scheme),
+    /// in the order they were given to the builder. During a rotation this tells whether the
+    /// sender still signs with the old secret.
+    #[must_use]
+    pub fn key_index(&self) -> usize {
+        self.key_index
+    }
+
+    /// The same value, owning its id.
+    #[must_use]
+    pub fn into_owned(self) -> Verified<'static> {
+        Verified {
+            id: self.id.map(|id| Cow::Owned(id.into_owned())),
+            timestamp: self.timestamp,
+            scheme: self.scheme,
+            key_index: self.key_index,
+        }
+    }
+}
+
+/// Verifies deliveries against one or more keys. Cheap to share: wrap it in an `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use standard_webhooks::{Scheme, Secret, Verifier};
+///
+/// let new: Secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD".parse()?;
+/// let old: Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse()?;
+/// let verifier = Verifier::builder()
+///     .secret(new)
+///     .secret(old.clone()) // still accepted while the sender rotates
+///     .tolerance(Duration::from_secs(300))
+///     .build()?;
+///
+/// let body = br#"{"id":"EV1"}"#;
+/// let headers = [
+///     ("webhook-id", "msg_1".to_owned()),
+///     ("webhook-timestamp", "1700000000".to_owned()),
+///     ("webhook-signature", old.sign("msg_1", 1_700_000_000, body)),
+/// ];
+/// let verified = verifier.verify_at(&headers, body, UNIX_EPOCH + Duration::from_secs(1_700_000_100))?;
+/// assert_eq!(verified.scheme(), Scheme::V1);
+/// assert_eq!(verified.key_index(), 1); // the old secret matched
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    secrets: Vec<Secret>,
+    legacy: Vec<LegacySecret>,
+    #[cfg(feature = "ed25519")]
+    public_keys: Vec<crate::PublicKey>,
+    tolerance: Duration,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Verifier");
+        d.field("secrets", &self.secrets.len())
+            .field("legacy_secrets", &self.legacy.len());
+        #[cfg(feature = "ed25519")]
+        d.field("public_keys", &self.public_keys.len());
+        d.field("tolerance", &self.tolerance).finish()
+    }
+}
+
+/// Builds a [`Verifier`]; see [`Verifier::builder`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct VerifierBuilder {
+    secrets: Vec<Secret>,
+    legacy: Vec<LegacySecret>,
+    #[cfg(feature = "ed25519")]
+    public_keys: Vec<crate::PublicKey>,
+    tolerance: Option<Duration>,
+}
+
+impl VerifierBuilder {
+    /// Accept `v1` signatures made with this secret. Call again to accept several (rotation).
+    pub fn secret(mut self, secret: Secret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Accept `v1` signatures made with any of these secrets.
+    pub fn secrets(mut self, secrets: impl IntoIterator<Item = Secret>) -> Self {
+        self.secrets.extend(secrets);
+        self
+    }
+
+    /// Accept Quo legacy `openphone-signature` signatures made with this key.
+    pub fn legacy_secret(mut self, key: LegacySecret) -> Self {
+        self.legacy.push(key);
+        self
+    }
+
+    /// Accept `v1a` (ed25519) signatures that this public key verifies.
+    #[cfg(feature = "ed25519")]
+    pub fn public_key(mut self, key: crate::PublicKey) -> Self {
+        self.public_keys.push(key);
+        self
+    }
+
+    /// How far an attempt's timestamp may be from the receiver's clock, either way
+    /// (default [`DEFAULT_TOLERANCE`], 300 s; whole seconds count, inclusive).
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// The verifier.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::NoKeys`] when no key of any scheme was given.
+    pub fn build(self) -> Result<Verifier, BuildError> {
+        let keys = self.secrets.len() + self.legacy.len();
+        #[cfg(feature = "ed25519")]
+        let keys = keys + self.public_keys.len();
+        if keys == 0 {
+            return Err(BuildError::NoKeys);
+        }
+        Ok(Verifier {
+            secrets: self.secrets,
+            legacy: self.legacy,
+            #[cfg(feature = "ed25519")]
+            public_keys: self.public_keys,
+            tolerance: self.tolerance.unwrap_or(DEFAULT_TOLERANCE),
+        })
+    }
+}
+
+impl Verifier {
+    /// A verifier for one `whsec_` secret with the default tolerance.
+    #[must_use]
+    pub fn new(secret: Secret) -> Self {
+        Self {
+            secrets: vec![secret],
+            legacy: Vec::new(),
+            #[cfg(feature = "ed25519")]
+            public_keys: Vec::new(),
+            tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+
+    /// A builder for several secrets, legacy keys, public keys or another tolerance.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// The configured timestamp tolerance.
+    #[must_use]
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Verify a delivery against the system clock.
+    ///
+    /// `headers` is an [`http::HeaderMap`], a slice of pairs, or anything else that implements
+    /// [`HeaderSource`]; `body` is the raw request body exactly as received.
+    ///
+    /// The `webhook-*` headers are used if any of them is present, else the `svix-*` ones, else
+    /// `openphone-signature`; families are never mixed.
+    ///
+    /// # Errors
+    ///
+    /// A [`VerifyError`] naming the cause; see its variants.
+    pub fn verify<'h, H: HeaderSource + ?Sized>(
+        &self,
+        headers: &'h H,
+        body: &[u8],
+    ) -> Result<Verified<'h>, VerifyError> {
+        self.verify_at(headers, body, SystemTime::now())
+    }
+
+    /// Verify a delivery as if the clock read `now` (tests, replays of captured requests).
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify).
+    pub fn verify_at<'h, H: HeaderSource + ?Sized>(
+        &self,
+        headers: &'h H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified<'h>, VerifyError> {
+        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let family = [&WEBHOOK, &SVIX].into_iter().find(|fam| {
+            headers.header(fam.id).is_some()
+                || headers.header(fam.timestamp).is_some()
+                || headers.header(fam.signature).is_some()
+        });
+        match family {
+            Some(family) => self.verify_standard(family, headers, body, now),
+            None => match headers.header(LEGACY_HEADER) {
+                Some(value) => self.verify_legacy(value, body, now),
+                None => Err(VerifyError::MissingHeader {
+                    name: WEBHOOK.signature,
+                }),
+            },
+        }
+    }
+
+    fn verify_standard<'h, H: HeaderSource + ?Sized>(
+        &self,
+        family: &Family,
+        headers: &'h H,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified<'h>, VerifyError> {
+        let get = |name: &'static str| {
+            headers
+                .header(name)
+                .ok_or(VerifyError::MissingHeader { name })
+        };
+        let id = parse_id(family.id, get(family.id)?)?;
+        let ts_text = get(family.timestamp)?;
+        let timestamp =
+            parse_timestamp(ts_text).map_err(|reason| VerifyError::MalformedHeader {
+                name: family.timestamp,
+                reason,
+            })?;
+        check_tolerance(timestamp, now, self.tolerance)?;
+        let signatures = get(family.signature)?;
+
+        let mut v1 = [[0u8; SIGNATURE_LEN]; MAX_SIGNATURES];
+        let mut n_v1 = 0;
+        let mut saw_v1 = false;
+        #[cfg(feature = "ed25519")]
+        let mut v1a = [[0u8; 64]; MAX_SIGNATURES];
+        #[cfg(feature = "ed25519")]
+        let mut n_v1a = 0;
+        let mut saw_v1a = false;
+
+        for (i, entry) in signatures
+            .split(|&b| b == b' ')
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            if i == MAX_SIGNATURES {
+                return Err(VerifyError::MalformedHeader {
+                    name: family.signature,
+                    reason: "too many signatures",
+                });
+            }
+            let Some(comma) = entry.iter().position(|&b| b == b',') else {
+                continue;
+            };
+            let (version, sig) = (&entry[..comma], &entry[comma + 1..]);
+            match version {
+                b"v1" => {
+                    saw_v1 = true;
+                    if decode_sig(sig, &mut v1[n_v1]) {
+                        n_v1 += 1;
+                    }
+                }
+                b"v1a" => {
+                    saw_v1a = true;
+                    #[cfg(feature = "ed25519")]
+                    if decode_sig(sig, &mut v1a[n_v1a]) {
+                        n_v1a += 1;
+                    }
+                }
+                _ => {} // unknown versions are skipped
+            }
+        }
+
+        // One HMAC per configured key, however many entries there are.
+        if n_v1 > 0 {
+            for (key_index, secret) in self.secrets.iter().enumerate() {
+                let tag = v1_tag(&secret.mac, id.as_bytes(), ts_text, body);
+                if v1[..n_v1].iter().any(|c| bool::from(c.ct_eq(&tag[..]))) {
+                    return Ok(Verified {
+                        id: Some(Cow::Borrowed(id)),
+                        timestamp,
+                        scheme: Scheme::V1,
+                        key_index,
+                    });
+                }
+            }
+        }
+
+        #[cfg(feature = "ed25519")]
+        if n_v1a > 0 {
+            let message: [&[u8]; 5] = [id.as_bytes(), b".", ts_text, b".", body];
+            for (key_index, key) in self.public_keys.iter().enumerate() {
+                if v1a[..n_v1a]
+                    .iter()
+                    .any(|sig| key.verify_parts(&message, sig))
+                {
+                    return Ok(Verified {
+                        id: Some(Cow::Borrowed(id)),
+                        timestamp,
+                        scheme: Scheme::V1a,
+                        key_index,
+                    });
+                }
+            }
+        }
+
+        let has_v1a_keys = {
+            #[cfg(feature = "ed25519")]
+            {
+                !self.public_keys.is_empty()
+            }
+            #[cfg(not(feature = "ed25519"))]
+            {
+                false
+            }
+        };
+        // Tell "signed with a scheme we hold no key for" apart from a plain mismatch, so that a
+        // misconfigured receiver is easy to spot.
+        if (saw_v1 && !self.secrets.is_empty()) || (saw_v1a && has_v1a_keys) {
+            Err(VerifyError::NoMatchingSignature)
+        } else if saw_v1 {
+            Err(VerifyError::NoKeyForScheme(Scheme::V1))
+        } else if saw_v1a {
+            Err(VerifyError::NoKeyForScheme(Scheme::V1a))
+        } else {
+            Err(VerifyError::NoMatchingSignature)
+        }
+    }
+
+    fn verify_legacy(
+        &self,
+        header: &[u8],
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified<'static>, VerifyError> {
+        const MALFORMED: VerifyError = VerifyError::MalformedHeader {
+            name: LEGACY_HEADER,
+            reason: "expected hmac;1;TIMESTAMP;SIGNATURE",
+        };
+        let mut parsed_any = false;
+        let mut stale: Option<VerifyError> = None;
+        for (i, entry) in header
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            if i == MAX_SIGNATURES {
+                return Err(VerifyError::MalformedHeader {
+                    name: LEGACY_HEADER,
+                    reason: "too many signatures",
+                });
+            }
+            let mut fields = entry.split(|&b| b == b';');
+            let (Some(scheme), Some(version), Some(ts_text), Some(sig), None) = (
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+            ) else {
+                continue;
+            };
+            if scheme != b"hmac" || version != b"1" {
+                continue; // a future scheme or version: skip, as for unknown v-versions
+            }
+            let Ok(raw_ts) = parse_timestamp(ts_text) else {
+                continue;
+            };
+            let mut tag = [0u8; SIGNATURE_LEN];
+            if !decode_sig(sig, &mut tag) {
+                continue;
+            }
+            parsed_any = true;
+            let timestamp = if raw_ts >= LEGACY_MS_THRESHOLD {
+                raw_ts / 1000
+            } else {
+                raw_ts
+            };
+            if let Err(e) = check_tolerance(timestamp, now, self.tolerance) {
+                stale.get_or_insert(e);
+                continue;
+            }
+            for (key_index, key) in self.legacy.iter().enumerate() {
+                let expected = legacy_tag(&key.mac, ts_text, body);
+                if bool::from(expected[..].ct_eq(&tag)) {
+                    return Ok(Verified {
+                        id: None,
+                        timestamp,
+                        scheme: Scheme::Legacy,
+                        key_index,
+                    });
+                }
+            }
+        }
+        if !parsed_any {
+            Err(MALFORMED)
+        } else if self.legacy.is_empty() {
+            Err(VerifyError::NoKeyForScheme(Scheme::Legacy))
+        } else if let Some(stale) = stale {
+            Err(stale)
+        } else {
+            Err(VerifyError::NoMatchingSignature)
+        }
+    }
+}
+
+/// HMAC over `{id}.{timestamp}.{body}` from a prepared keyed state, without joining the parts.
+pub(crate) fn v1_tag(mac: &HmacSha256, id: &[u8], ts: &[u8], body: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let mut mac = mac.clone();
+    mac.update(id);
+    mac.update(b".");
+    mac.update(ts);
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC over `{timestamp}.{body}`, the legacy scheme's signed content.
+pub(crate) fn legacy_tag(mac: &HmacSha256, ts: &[u8], body: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let mut mac = mac.clone();
+    mac.update(ts);
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// Decode one base64 signature into `out`; true only when it is exactly `out`'s length.
+fn decode_sig<const N: usize>(sig: &[u8], out: &mut [u8; N]) -> bool {
+    if sig.len() > MAX_SIGNATURE_B64_LEN {
+        return false;
+    }
+    let mut buf = [0u8; 66]; // 88 base64 characters decode to at most 66 bytes
+    matches!(STANDARD_LENIENT.decode_slice(sig, &mut buf), Ok(n) if n == N) && {
+        out.copy_from_slice(&buf[..N]);
+        true
+    }
+}
+
+fn parse_id<'h>(name: &'static str, raw: &'h [u8]) -> Result<&'h str, VerifyError> {
+    let malformed = |reason| VerifyError::MalformedHeader { name, reason };
+    if raw.is_empty() {
+        return Err(malformed("empty"));
+    }
+    if raw.len() > MAX_ID_LEN {
+        return Err(malformed("longer than 256 bytes"));
+    }
+    if !raw.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(malformed("not printable ASCII"));
+    }
+    std::str::from_utf8(raw).map_err(|_| malformed("not printable ASCII"))
+}
+
+/// Unix time as ASCII digits only: no sign, no space, no fraction, no overflow.
+pub(crate) fn parse_timestamp(raw: &[u8]) -> Result<u64, &'static str> {
+    if raw.is_empty() {
+        return Err("empty");
+    }
+    if raw.first() == Some(&b'-') {
+        return Err("negative");
+    }
+    let mut n: u64 = 0;
+    for &b in raw {
+        if !b.is_ascii_digit() {
+            return Err("not a whole number of seconds");
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or("too large")?;
+    }
+    Ok(n)
+}
+
+fn check_tolerance(timestamp: u64, now: u64, tolerance: Duration) -> Result<(), VerifyError> {
+    if timestamp.abs_diff(now) > tolerance.as_secs() {
+        Err(VerifyError::TimestampOutsideTolerance {
+            too_old: timestamp < now,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_digits_only() {
+        assert_eq!(parse_timestamp(b"1614265330"), Ok(1_614_265_330));
+        assert_eq!(parse_timestamp(b"0"), Ok(0));
+        assert_eq!(parse_timestamp(b""), Err("empty"));
+        assert_eq!(parse_timestamp(b"-5"), Err("negative"));
+        assert!(parse_timestamp(b"+5").is_err());
+        assert!(parse_timestamp(b" 5").is_err());
+        assert!(parse_timestamp(b"1.5").is_err());
+        assert!(parse_timestamp(b"1e9").is_err());
+        assert_eq!(parse_timestamp(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_timestamp(b"18446744073709551616"), Err("too large"));
+        assert_eq!(parse_timestamp(&[b'9'; 400]), Err("too large"));
+    }
+
+    #[test]
+    fn tolerance_is_inclusive_both_ways() {
+        let tol = Duration::from_secs(300);
+        assert!(check_tolerance(1000, 1300, tol).is_ok());
+        assert!(check_tolerance(1300, 1000, tol).is_ok());
+        assert_eq!(
+            check_tolerance(999, 1300, tol),
+            Err(VerifyError::TimestampOutsideTolerance { too_old: true })
+        );
+        assert_eq!(
+            check_tolerance(1301, 1000, tol),
+            Err(VerifyError::TimestampOutsideTolerance { too_old: false })
+        );
+        assert!(check_tolerance(u64::MAX, 0, tol).is_err());
+        assert!(check_tolerance(0, u64::MAX, tol).is_err());
+    }
+
+    #[test]
+    fn signatures_decode_only_at_their_exact_length() {
+        let mut out = [0u8; 32];
+        assert!(decode_sig(
+            b"g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+            &mut out
+        ));
+        assert!(decode_sig(
+            b"g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE",
+            &mut out
+        ));
+        assert!(!decode_sig(b"", &mut out));
+        assert!(!decode_sig(b"g0hM9", &mut out));
+        assert!(!decode_sig(&[b'A'; 400], &mut out));
+        assert!(!decode_sig(
+            b"g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLawdd",
+            &mut out
+        ));
+    }
+}

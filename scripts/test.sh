@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test in the workspace: unit, integration (against redis-server instances the tests
+# start themselves on free ports), property tests and doctests.
+# The Redis tests need the redis-server and redis-cli binaries; install them if they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v "${REDIS_SERVER_BIN:-redis-server}" >/dev/null || ! command -v "${REDIS_CLI_BIN:-redis-cli}" >/dev/null; then
+    echo "redis-server/redis-cli not found; installing Debian's redis-server package" >&2
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --all-features --no-fail-fast "$@"
+    cargo test --workspace --all-features --doc
+else
+    cargo test --workspace --all-features --no-fail-fast "$@"
+fi
