@@ -1,0 +1,618 @@
+//! The new-format envelope ([`Event`]) and its typed `data` ([`EventData`]).
+
+use serde::de::Error as _;
+use serde::ser::SerializeMap as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::call::{
+    CallContext, CallResource, RecordingResource, SummaryResource, TranscriptResource,
+    VoicemailResource,
+};
+use crate::common::{Contacts, Links};
+use crate::contact::{ContactContext, ContactResource};
+use crate::correlation::CorrelationKey;
+use crate::event_type::{EventType, Kind};
+use crate::message::{MessageContext, MessageResource};
+use crate::object::{take, take_required};
+
+/// The `apiVersion` of the new webhooks, and the one [`normalize`](crate::normalize) gives.
+pub const API_VERSION: &str = "2026-03-30";
+
+/// The `data` of a new-format event: the subject (`resource`), where it belongs (`context`)
+/// and its links (`links`), each optional, with any other field kept in
+/// [`extra`](Self::extra).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Data<R, C> {
+    /// The event's subject: the message, call, recording, contact, ...
+    pub resource: Option<R>,
+    /// Where the subject belongs: the Quo number, conversation, user, contacts, parties.
+    pub context: Option<C>,
+    /// Links, today only the deep link into the Quo app.
+    pub links: Option<Links>,
+    /// Unmodelled fields and explicit `null`s, as received.
+    pub extra: Map<String, Value>,
+}
+
+impl<R, C> Data<R, C> {
+    /// Data with the given parts and nothing else.
+    #[must_use]
+    pub fn new(resource: Option<R>, context: Option<C>, links: Option<Links>) -> Self {
+        Self {
+            resource,
+            context,
+            links,
+            extra: Map::new(),
+        }
+    }
+
+    fn typed_field_is_set(&self, key: &str) -> bool {
+        match key {
+            "resource" => self.resource.is_some(),
+            "context" => self.context.is_some(),
+            "links" => self.links.is_some(),
+            _ => false,
+        }
+    }
+}
+
+impl<'de, R, C> Deserialize<'de> for Data<R, C>
+where
+    R: serde::de::DeserializeOwned,
+    C: serde::de::DeserializeOwned,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut extra = Map::<String, Value>::deserialize(deserializer)?;
+        Ok(Self {
+            resource: take(&mut extra, "resource").map_err(D::Error::custom)?,
+            context: take(&mut extra, "context").map_err(D::Error::custom)?,
+            links: take(&mut extra, "links").map_err(D::Error::custom)?,
+            extra,
+        })
+    }
+}
+
+impl<R: Serialize, C: Serialize> Serialize for Data<R, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let len = usize::from(self.resource.is_some())
+            + usize::from(self.context.is_some())
+            + usize::from(self.links.is_some())
+            + self
+                .extra
+                .keys()
+                .filter(|k| !self.typed_field_is_set(k))
+                .count();
+        let mut map = serializer.serialize_map(Some(len))?;
+        if let Some(resource) = &self.resource {
+            map.serialize_entry("resource", resource)?;
+        }
+        if let Some(context) = &self.context {
+            map.serialize_entry("context", context)?;
+        }
+        if let Some(links) = &self.links {
+            map.serialize_entry("links", links)?;
+        }
+        for (key, value) in &self.extra {
+            if !self.typed_field_is_set(key) {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// `data` of `message.received`, `message.delivered` and `message.failed`.
+pub type MessageData = Data<MessageResource, MessageContext>;
+/// `data` of `call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`.
+pub type CallData = Data<CallResource, CallContext>;
+/// `data` of `call.recording.completed`.
+pub type RecordingData = Data<RecordingResource, CallContext>;
+/// `data` of `call.summary.completed`.
+pub type SummaryData = Data<SummaryResource, CallContext>;
+/// `data` of `call.transcript.completed`.
+pub type TranscriptData = Data<TranscriptResource, CallContext>;
+/// `data` of `call.voicemail.completed`.
+pub type VoicemailData = Data<VoicemailResource, CallContext>;
+/// `data` of `contact.updated` and `contact.deleted`.
+pub type ContactData = Data<ContactResource, ContactContext>;
+
+/// The typed `data` of an [`Event`], one variant per shape; the event's `type` selects it.
+///
+/// `EventData` serialises as the bare `data` object. It has no `Deserialize` impl because its
+/// shape depends on the envelope's `type`: deserialise an [`Event`], or call
+/// [`EventData::from_value`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EventData {
+    /// `message.*`.
+    Message(MessageData),
+    /// `call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`.
+    Call(CallData),
+    /// `call.recording.completed`.
+    Recording(RecordingData),
+    /// `call.summary.completed`.
+    Summary(SummaryData),
+    /// `call.transcript.completed`.
+    Transcript(TranscriptData),
+    /// `call.voicemail.completed`.
+    Voicemail(VoicemailData),
+    /// `contact.updated`, `contact.deleted`.
+    Contact(ContactData),
+    /// The `data` of an event type this crate does not know, kept as received.
+    Unknown(Value),
+}
+
+impl EventData {
+    /// Reads `data` in the shape that `event_type` selects.
+    ///
+    /// # Errors
+    ///
+    /// For a known event type, when `value` is not an object or one of its modelled fields has
+    /// the wrong JSON type. Unknown event types never fail: their data is kept as is.
+    pub fn from_value(event_type: &EventType, value: Value) -> Result<Self, serde_json::Error> {
+        Ok(match event_type.kind() {
+            Kind::Message => Self::Message(serde_json::from_value(value)?),
+            Kind::Call => Self::Call(serde_json::from_value(value)?),
+            Kind::Recording => Self::Recording(serde_json::from_value(value)?),
+            Kind::Summary => Self::Summary(serde_json::from_value(value)?),
+            Kind::Transcript => Self::Transcript(serde_json::from_value(value)?),
+            Kind::Voicemail => Self::Voicemail(serde_json::from_value(value)?),
+            Kind::Contact => Self::Contact(serde_json::from_value(value)?),
+            Kind::Unknown => Self::Unknown(value),
+        })
+    }
+
+    /// The links (`data.links`), if present. For unknown event types, read from the raw data.
+    #[must_use]
+    pub fn links(&self) -> Option<&Links> {
+        match self {
+            Self::Message(d) => d.links.as_ref(),
+            Self::Call(d) => d.links.as_ref(),
+            Self::Recording(d) => d.links.as_ref(),
+            Self::Summary(d) => d.links.as_ref(),
+            Self::Transcript(d) => d.links.as_ref(),
+            Self::Voicemail(d) => d.links.as_ref(),
+            Self::Contact(d) => d.links.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The message data, if this is a `message.*` event.
+    #[must_use]
+    pub fn as_message(&self) -> Option<&MessageData> {
+        match self {
+            Self::Message(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The call data, if this is a call lifecycle event.
+    #[must_use]
+    pub fn as_call(&self) -> Option<&CallData> {
+        match self {
+            Self::Call(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The contact data, if this is a `contact.*` event.
+    #[must_use]
+    pub fn as_contact(&self) -> Option<&ContactData> {
+        match self {
+            Self::Contact(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The call context of any `call.*` event.
+    #[must_use]
+    pub fn call_context(&self) -> Option<&CallContext> {
+        match self {
+            Self::Call(d) => d.context.as_ref(),
+            Self::Recording(d) => d.context.as_ref(),
+            Self::Summary(d) => d.context.as_ref(),
+            Self::Transcript(d) => d.context.as_ref(),
+            Self::Voicemail(d) => d.context.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The parts of a message or call context that both share.
+    fn party_context(&self) -> Option<PartyContext<'_>> {
+        if let Self::Message(d) = self {
+            let c = d.context.as_ref()?;
+            return Some(PartyContext {
+                phone_number_id: c.phone_number_id.as_deref(),
+                user_id: c.user_id.as_deref(),
+                contacts: c.contacts.as_ref(),
+                sender: c.sender_identifier.as_deref(),
+                recipients: c.recipient_identifiers.as_deref(),
+            });
+        }
+        if let Self::Contact(d) = self {
+            let c = d.context.as_ref()?;
+            return Some(PartyContext {
+                user_id: c.user_id.as_deref(),
+                ..PartyContext::default()
+            });
+        }
+        let c = self.call_context()?;
+        Some(PartyContext {
+            phone_number_id: c.phone_number_id.as_deref(),
+            user_id: c.user_id.as_deref(),
+            contacts: c.contacts.as_ref(),
+            sender: c.sender_identifier.as_deref(),
+            recipients: c.recipient_identifiers.as_deref(),
+        })
+    }
+}
+
+#[derive(Default)]
+struct PartyContext<'a> {
+    phone_number_id: Option<&'a str>,
+    user_id: Option<&'a str>,
+    contacts: Option<&'a Contacts>,
+    sender: Option<&'a str>,
+    recipients: Option<&'a [String]>,
+}
+
+impl Serialize for EventData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Message(d) => d.serialize(serializer),
+            Self::Call(d) => d.serialize(serializer),
+            Self::Recording(d) => d.serialize(serializer),
+            Self::Summary(d) => d.serialize(serializer),
+            Self::Transcript(d) => d.serialize(serializer),
+            Self::Voicemail(d) => d.serialize(serializer),
+            Self::Contact(d) => d.serialize(serializer),
+            Self::Unknown(v) => v.serialize(serializer),
+        }
+    }
+}
+
+/// A new-format (`2026-03-30`) Quo webhook event.
+///
+/// `id` and `type` are required; everything else is optional. Fields this crate does not model
+/// are kept in `extra` fields at every level, and explicit `null`s are kept too, so that
+/// serialising an event gives back the JSON value it was read from.
+///
+/// `event_type` selects the variant of `data` when reading. Both fields are public: if you
+/// change one, keep the other consistent, or the serialised event will not read back the same.
+///
+/// # Examples
+///
+/// ```
+/// use quo_webhooks::{Event, EventData, EventType};
+///
+/// let event: Event = serde_json::from_str(quo_webhooks::samples::get(&EventType::MessageReceived).unwrap())?;
+/// assert_eq!(event.event_type, EventType::MessageReceived);
+/// if let EventData::Message(data) = &event.data {
+///     let text = data.resource.as_ref().and_then(|r| r.text.as_deref());
+///     assert!(text.is_some());
+/// }
+/// assert_eq!(event.sender(), Some("+16505550187"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Event {
+    /// The business event's id (`EV...`): the same across retries, not a delivery id.
+    pub id: String,
+    /// The payload version, `2026-03-30` today (wire name `apiVersion`).
+    pub api_version: Option<String>,
+    /// When the event happened, RFC 3339 text as sent (wire name `createdAt`).
+    pub created_at: Option<String>,
+    /// The event type (wire name `type`).
+    pub event_type: EventType,
+    /// The typed data.
+    pub data: EventData,
+    /// Unmodelled envelope fields and explicit `null`s, as received.
+    pub extra: Map<String, Value>,
+}
+
+impl Event {
+    /// An event with the given id, type and data, [`API_VERSION`] and no `createdAt`.
+    #[must_use]
+    pub fn new(id: impl Into<String>, event_type: EventType, data: EventData) -> Self {
+        Self {
+            id: id.into(),
+            api_version: Some(API_VERSION.to_owned()),
+            created_at: None,
+            event_type,
+            data,
+            extra: Map::new(),
+        }
+    }
+
+    /// Reads an event from a request body.
+    ///
+    /// This does not tell legacy payloads apart: use [`parse_any`](crate::parse_any) when a
+    /// receiver may get both.
+    ///
+    /// # Errors
+    ///
+    /// When the body is not JSON, lacks `id`, `type` or `data`, or a modelled field has the
+    /// wrong JSON type.
+    pub fn from_slice(body: &[u8]) -> Result<Self, crate::Error> {
+        let value: Value = serde_json::from_slice(body).map_err(crate::Error::InvalidJson)?;
+        serde_json::from_value(value).map_err(crate::Error::InvalidEvent)
+    }
+
+    /// The key under which the legacy and the new delivery of one business event meet:
+    /// the event type plus the resource id (the call id for recordings, summaries, transcripts
+    /// and voicemails). `None` when the payload carries no such id.
+    #[must_use]
+    pub fn correlation_key(&self) -> Option<CorrelationKey> {
+        let subject = match &self.data {
+            EventData::Recording(d) => d
+                .resource
+                .as_ref()
+                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
+            EventData::Summary(d) => d
+                .resource
+                .as_ref()
+                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
+            EventData::Transcript(d) => d
+                .resource
+                .as_ref()
+                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
+            EventData::Voicemail(d) => d
+                .resource
+                .as_ref()
+                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
+            _ => self.resource_id(),
+        }?;
+        Some(CorrelationKey::new(self.event_type.clone(), subject))
+    }
+
+    /// The resource's id (`data.resource.id`), for unknown event types too.
+    #[must_use]
+    pub fn resource_id(&self) -> Option<&str> {
+        match &self.data {
+            EventData::Message(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Call(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Recording(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Summary(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Transcript(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Voicemail(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Contact(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Unknown(v) => v.pointer("/resource/id")?.as_str(),
+        }
+    }
+
+    /// The call the event is about: the resource id of a call lifecycle event, the `callId`
+    /// of a recording, summary, transcript or voicemail.
+    #[must_use]
+    pub fn call_id(&self) -> Option<&str> {
+        match &self.data {
+            EventData::Call(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Recording(d) => d.resource.as_ref()?.call_id.as_deref(),
+            EventData::Summary(d) => d.resource.as_ref()?.call_id.as_deref(),
+            EventData::Transcript(d) => d.resource.as_ref()?.call_id.as_deref(),
+            EventData::Voicemail(d) => d.resource.as_ref()?.call_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The deep link into the Quo app (`data.links.quo`); `None` when absent or `null`.
+    #[must_use]
+    pub fn deep_link(&self) -> Option<&str> {
+        match &self.data {
+            EventData::Unknown(v) => v.pointer("/links/quo")?.as_str(),
+            data => data.links()?.quo.as_deref(),
+        }
+    }
+
+    /// The message text of a `message.*` event.
+    #[must_use]
+    pub fn text(&self) -> Option<&str> {
+        self.data.as_message()?.resource.as_ref()?.text.as_deref()
+    }
+
+    /// The Quo number's id (`context.phoneNumberId`) of a message or call event.
+    #[must_use]
+    pub fn phone_number_id(&self) -> Option<&str> {
+        self.data.party_context()?.phone_number_id
+    }
+
+    /// The Quo user (`context.userId`) of a message, call or contact event.
+    #[must_use]
+    pub fn user_id(&self) -> Option<&str> {
+        self.data.party_context()?.user_id
+    }
+
+    /// The matched contacts' ids (`context.contacts.ids`) of a message or call event.
+    #[must_use]
+    pub fn contact_ids(&self) -> Option<&[String]> {
+        self.data.party_context()?.contacts?.ids.as_deref()
+    }
+
+    /// The sender's number (`context.senderIdentifier`) of a message or call event.
+    #[must_use]
+    pub fn sender(&self) -> Option<&str> {
+        self.data.party_context()?.sender
+    }
+
+    /// The recipients' numbers (`context.recipientIdentifiers`) of a message or call event.
+    #[must_use]
+    pub fn recipients(&self) -> Option<&[String]> {
+        self.data.party_context()?.recipients
+    }
+
+    fn typed_field_is_set(&self, key: &str) -> bool {
+        match key {
+            "id" | "type" | "data" => true,
+            "apiVersion" => self.api_version.is_some(),
+            "createdAt" => self.created_at.is_some(),
+            _ => false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut extra = Map::<String, Value>::deserialize(deserializer)?;
+        let id = take_required(&mut extra, "id").map_err(D::Error::custom)?;
+        let event_type: EventType = take_required(&mut extra, "type").map_err(D::Error::custom)?;
+        let api_version = take(&mut extra, "apiVersion").map_err(D::Error::custom)?;
+        let created_at = take(&mut extra, "createdAt").map_err(D::Error::custom)?;
+        let data = extra
+            .remove("data")
+            .ok_or_else(|| D::Error::missing_field("data"))?;
+        let data = EventData::from_value(&event_type, data)
+            .map_err(|error| D::Error::custom(format_args!("`data`: {error}")))?;
+        Ok(Self {
+            id,
+            api_version,
+            created_at,
+            event_type,
+            data,
+            extra,
+        })
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let len = 3
+            + usize::from(self.api_version.is_some())
+            + usize::from(self.created_at.is_some())
+            + self
+                .extra
+                .keys()
+                .filter(|k| !self.typed_field_is_set(k))
+                .count();
+        let mut map = serializer.serialize_map(Some(len))?;
+        map.serialize_entry("id", &self.id)?;
+        if let Some(api_version) = &self.api_version {
+            map.serialize_entry("apiVersion", api_version)?;
+        }
+        if let Some(created_at) = &self.created_at {
+            map.serialize_entry("createdAt", created_at)?;
+        }
+        map.serialize_entry("type", &self.event_type)?;
+        map.serialize_entry("data", &self.data)?;
+        for (key, value) in &self.extra {
+            if !self.typed_field_is_set(key) {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip(input: &Value) -> Event {
+        let event: Event = serde_json::from_value(input.clone()).unwrap();
+        assert_eq!(&serde_json::to_value(&event).unwrap(), input);
+        event
+    }
+
+    #[test]
+    fn unknown_event_type_keeps_its_data() {
+        let input = json!({
+            "id": "EV1", "apiVersion": "2026-03-30", "type": "call.sentiment.completed",
+            "data": { "resource": { "id": "AC1", "score": 3 }, "links": { "quo": "https://q" } }
+        });
+        let event = round_trip(&input);
+        assert_eq!(
+            event.event_type,
+            EventType::Unknown("call.sentiment.completed".into())
+        );
+        assert!(matches!(event.data, EventData::Unknown(_)));
+        assert_eq!(event.resource_id(), Some("AC1"));
+        assert_eq!(event.deep_link(), Some("https://q"));
+        assert_eq!(
+            event.correlation_key().unwrap().to_string(),
+            "call.sentiment.completed:AC1"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_nulls_are_kept_at_every_level() {
+        let input = json!({
+            "id": "EV1", "apiVersion": "2026-03-30", "createdAt": null, "type": "message.received",
+            "deliveryAttempt": 2,
+            "data": {
+                "resource": { "id": "AC1", "text": null, "reactions": [] },
+                "context": { "contacts": { "ids": [], "lookupStatus": "none", "tier": "gold" }, "userId": null },
+                "links": { "quo": null, "web": "https://q" },
+                "thread": { "id": "TH1" }
+            }
+        });
+        let event = round_trip(&input);
+        assert_eq!(event.created_at, None);
+        assert_eq!(event.extra.get("deliveryAttempt"), Some(&json!(2)));
+        let data = event.data.as_message().unwrap();
+        assert!(data.links.as_ref().unwrap().quo_is_null());
+        assert_eq!(event.deep_link(), None);
+        assert_eq!(event.text(), None);
+    }
+
+    #[test]
+    fn absent_optional_fields_stay_absent() {
+        let input = json!({ "id": "EV1", "type": "call.completed", "data": {} });
+        let event = round_trip(&input);
+        assert_eq!(event.api_version, None);
+        assert_eq!(event.correlation_key(), None);
+    }
+
+    #[test]
+    fn envelope_needs_id_type_and_data() {
+        for input in [
+            json!({ "type": "message.received", "data": {} }),
+            json!({ "id": "EV1", "data": {} }),
+            json!({ "id": "EV1", "type": "message.received" }),
+            json!({ "id": null, "type": "message.received", "data": {} }),
+        ] {
+            assert!(serde_json::from_value::<Event>(input).is_err());
+        }
+    }
+
+    #[test]
+    fn wrong_type_in_known_data_is_an_error_naming_the_path() {
+        let input = json!({ "id": "EV1", "type": "call.completed", "data": { "resource": { "duration": "long" } } });
+        let error = serde_json::from_value::<Event>(input)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`data`")
+                && error.contains("`resource`")
+                && error.contains("`duration`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn changed_typed_field_wins_over_a_kept_null() {
+        let input = json!({ "id": "EV1", "createdAt": null, "type": "x", "data": null });
+        let mut event = round_trip(&input);
+        event.created_at = Some("2026-04-14T00:00:00Z".into());
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            json!({ "id": "EV1", "createdAt": "2026-04-14T00:00:00Z", "type": "x", "data": null })
+        );
+    }
+
+    #[test]
+    fn recordings_summaries_transcripts_and_voicemails_correlate_on_the_call() {
+        for event_type in [
+            "call.recording.completed",
+            "call.summary.completed",
+            "call.transcript.completed",
+            "call.voicemail.completed",
+        ] {
+            let input = json!({ "id": "EV1", "type": event_type, "data": { "resource": { "id": "XX1", "callId": "AC1" } } });
+            let event = round_trip(&input);
+            let key = event.correlation_key().unwrap();
+            assert_eq!(key.subject(), "AC1");
+            assert_eq!(event.call_id(), Some("AC1"));
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Property tests: no input makes `parse_any` or `normalize` panic, and whatever is accepted
+//! writes back as it was read.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
+
+use proptest::prelude::*;
+use quo_webhooks::{AnyEvent, Event, EventType, parse_any};
+use serde_json::{Map, Value};
+
+/// Keys the payload types know, so that generated objects reach the typed code paths.
+const KEYS: &[&str] = &[
+    "id",
+    "type",
+    "apiVersion",
+    "createdAt",
+    "object",
+    "data",
+    "resource",
+    "context",
+    "links",
+    "quo",
+    "deepLink",
+    "text",
+    "body",
+    "from",
+    "to",
+    "direction",
+    "status",
+    "media",
+    "url",
+    "contactIds",
+    "contacts",
+    "ids",
+    "lookupStatus",
+    "senderIdentifier",
+    "recipientIdentifiers",
+    "phoneNumberId",
+    "userId",
+    "conversationId",
+    "callId",
+    "duration",
+    "hasVoicemail",
+    "voicemail",
+    "dialogue",
+    "start",
+    "end",
+    "content",
+    "summary",
+    "nextSteps",
+    "participants",
+    "answeredBy",
+    "errorCode",
+    "firstName",
+    "emails",
+    "value",
+    "zzz",
+];
+
+/// String values with meaning somewhere in the crate.
+const WORDS: &[&str] = &[
+    "event",
+    "v2",
+    "v3",
+    "v4",
+    "v",
+    "2026-03-30",
+    "incoming",
+    "outgoing",
+    "matched",
+    "none",
+    "message.received",
+    "message.failed",
+    "call.completed",
+    "call.recording.completed",
+    "call.summary.completed",
+    "call.transcript.completed",
+    "call.voicemail.completed",
+    "contact.deleted",
+    "callSummary",
+    "callTranscript",
+    "x.y",
+    "+1555,+1666",
+    "",
+    "AC1",
+];
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from), // NaN and infinities become null
+        proptest::sample::select(WORDS).prop_map(Value::from),
+        ".{0,8}".prop_map(Value::from),
+    ]
+}
+
+fn json() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((proptest::sample::select(KEYS), inner), 0..6).prop_map(
+                |entries| {
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect::<Map<_, _>>(),
+                    )
+                }
+            ),
+        ]
+    })
+}
+
+/// An envelope of either format around arbitrary data, to get past the envelope checks often.
+fn envelope() -> impl Strategy<Value = Value> {
+    let type_names = proptest::sample::select(WORDS);
+    let versions = proptest::sample::select(&["v2", "v3", "v4", "2026-03-30"][..]);
+    (type_names, versions, json(), any::<bool>()).prop_map(|(t, v, data, with_object)| {
+        let mut map = Map::new();
+        map.insert("id".into(), Value::from("EV1"));
+        map.insert("type".into(), Value::from(t));
+        map.insert("apiVersion".into(), Value::from(v));
+        if with_object {
+            map.insert("object".into(), Value::from("event"));
+        }
+        map.insert("data".into(), data);
+        Value::Object(map)
+    })
+}
+
+fn check(input: &Value) {
+    let bytes = serde_json::to_vec(input).unwrap();
+    let Ok(any) = parse_any(&bytes) else {
+        return;
+    };
+    // Accepted input writes back as it was read.
+    let read: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(serde_json::to_value(&any).unwrap(), read);
+
+    // The key is the same before and after normalising.
+    let key = any.correlation_key();
+    let event = any.into_event();
+    assert_eq!(event.correlation_key(), key);
+
+    // A normalised event is a valid new-format event that round-trips.
+    let written = serde_json::to_value(&event).unwrap();
+    let again: Event = serde_json::from_value(written.clone()).unwrap();
+    assert_eq!(again, event);
+    assert_eq!(serde_json::to_value(&again).unwrap(), written);
+    // ... also through its bytes (compared as values read from the same bytes: serde_json's
+    // default float parsing is not exact, so a float may change once on the way).
+    let bytes = serde_json::to_vec(&written).unwrap();
+    let reread: Value = serde_json::from_slice(&bytes).unwrap();
+    let any = parse_any(&bytes).unwrap();
+    assert!(
+        matches!(any, AnyEvent::New(_)),
+        "a normalised event reads as legacy: {written}"
+    );
+    assert_eq!(serde_json::to_value(&any).unwrap(), reread);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_json_never_panics(input in json()) {
+        check(&input);
+    }
+
+    #[test]
+    fn arbitrary_envelopes_never_panic_and_round_trip(input in envelope()) {
+        check(&input);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = parse_any(&bytes);
+    }
+
+    #[test]
+    fn event_type_names_round_trip(name in ".{0,24}") {
+        let event_type: EventType = name.parse().unwrap();
+        prop_assert_eq!(event_type.to_string(), name);
+    }
+}
+
+#[test]
+fn mutated_samples_never_panic() {
+    // Replace each value of each sample, one at a time, with values of other JSON types.
+    fn paths(value: &Value, prefix: String, out: &mut Vec<String>) {
+        out.push(prefix.clone());
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    paths(v, format!("{prefix}/{k}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    paths(v, format!("{prefix}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let replacements = [
+        Value::Null,
+        Value::from(7),
+        Value::from(-1.5),
+        Value::from("s"),
+        Value::from(true),
+        Value::Array(vec![Value::from("a,b")]),
+        Value::Object(Map::new()),
+    ];
+    let mut count = 0;
+    let all = quo_webhooks::samples::all()
+        .map(|(_, json)| json)
+        .chain(quo_webhooks::samples::legacy().map(|(_, json)| json));
+    for json in all {
+        let sample: Value = serde_json::from_str(json).unwrap();
+        let mut found = Vec::new();
+        paths(&sample, String::new(), &mut found);
+        for path in found.iter().skip(1) {
+            for replacement in &replacements {
+                let mut mutated = sample.clone();
+                *mutated.pointer_mut(path).unwrap() = replacement.clone();
+                check(&mutated);
+                count += 1;
+            }
+        }
+    }
+    assert!(count > 1000, "{count}");
+}
