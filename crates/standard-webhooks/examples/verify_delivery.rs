@@ -30,14 +30,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tampered[body.len() - 4] = b'X';
     report("tampered body", verifier.verify(&headers, &tampered));
     let later = SystemTime::now() + Duration::from_secs(600);
-    report("replayed 10 minutes later", verifier.verify_at(&headers, body, later));
+    report(
+        "replayed 10 minutes later",
+        verifier.verify_at(&headers, body, later),
+    );
 
     let legacy_headers = [("openphone-signature", legacy.sign(now * 1000, body))];
     report("legacy delivery", verifier.verify(&legacy_headers, body));
     Ok(())
 }
 
-fn report(what: &str, result: Result<standard_webhooks::Verified<'_>, standard_webhooks::VerifyError>) {
+fn report(
+    what: &str,
+    result: Result<standard_webhooks::Verified<'_>, standard_webhooks::VerifyError>,
+) {
     match result {
         Ok(v) => println!(
             "{what:>28}: accepted (id {:?}, scheme {}, key #{})",

@@ -1,0 +1,165 @@
+use std::{fmt, sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use http::HeaderMap;
+use standard_webhooks::Verified;
+use tower_layer::Layer;
+
+use super::{DEFAULT_LEASE, DEFAULT_RETENTION, DEFAULT_STORE_TIMEOUT, Idempotency};
+use crate::rejection::JsonRejection;
+
+/// What a key function sees of a request.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct KeyContext<'a> {
+    /// The verification result, when the verification layer ran.
+    pub verified: Option<&'a Verified<'static>>,
+    /// The verified body, when the verification layer ran.
+    pub body: Option<&'a Bytes>,
+    /// The request's headers.
+    pub headers: &'a HeaderMap,
+}
+
+pub(super) type KeyFn = Arc<dyn Fn(&KeyContext<'_>) -> Option<String> + Send + Sync>;
+
+/// The layer's settings, shared by every service it builds.
+#[derive(Clone)]
+pub(super) struct Settings {
+    pub(super) namespace: String,
+    pub(super) lease: Duration,
+    pub(super) retention: Duration,
+    pub(super) store_timeout: Duration,
+    pub(super) fail_open: bool,
+    pub(super) key_fn: Option<KeyFn>,
+}
+
+/// Applies [`Idempotency`] to a service; see the [module docs](crate::idempotency).
+#[must_use]
+pub struct IdempotencyLayer<St: ?Sized, R = JsonRejection> {
+    store: Arc<St>,
+    settings: Settings,
+    on_rejection: R,
+}
+
+impl<St: ?Sized, R: Clone> Clone for IdempotencyLayer<St, R> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            settings: self.settings.clone(),
+            on_rejection: self.on_rejection.clone(),
+        }
+    }
+}
+
+impl<St: fmt::Debug + ?Sized, R: fmt::Debug> fmt::Debug for IdempotencyLayer<St, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
+        f.debug_struct("IdempotencyLayer")
+            .field("store", &self.store)
+            .field("namespace", &s.namespace)
+            .field("lease", &s.lease)
+            .field("retention", &s.retention)
+            .field("store_timeout", &s.store_timeout)
+            .field("fail_open", &s.fail_open)
+            .field("custom_key_fn", &s.key_fn.is_some())
+            .field("on_rejection", &self.on_rejection)
+            .finish()
+    }
+}
+
+impl<St: ?Sized> IdempotencyLayer<St> {
+    /// Deduplicate on `store` with the defaults: namespace `webhooks`, 60 s lease, 76 h
+    /// retention, 2 s store timeout, fail closed.
+    pub fn new(store: St) -> Self
+    where
+        St: Sized,
+    {
+        Self::from_arc(Arc::new(store))
+    }
+
+    /// As [`new`](Self::new), sharing a store that is already in an `Arc` (for example an
+    /// `Arc<dyn IdempotencyStore>`).
+    pub fn from_arc(store: Arc<St>) -> Self {
+        Self {
+            store,
+            settings: Settings {
+                namespace: "webhooks".to_owned(),
+                lease: DEFAULT_LEASE,
+                retention: DEFAULT_RETENTION,
+                store_timeout: DEFAULT_STORE_TIMEOUT,
+                fail_open: false,
+                key_fn: None,
+            },
+            on_rejection: JsonRejection,
+        }
+    }
+}
+
+impl<St: ?Sized, R> IdempotencyLayer<St, R> {
+    /// The prefix of every key (default `webhooks`), so several endpoints can share a store.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.settings.namespace = namespace.into();
+        self
+    }
+
+    /// How long one attempt may hold a key (default 60 s). Make it longer than your handler
+    /// can run.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.settings.lease = lease;
+        self
+    }
+
+    /// How long a completed key is remembered (default 76 h). It must outlive the sender's
+    /// whole retry schedule.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.settings.retention = retention;
+        self
+    }
+
+    /// The bound on every store call (default 2 s); a call that takes longer counts as the
+    /// store being unavailable.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.store_timeout = timeout;
+        self
+    }
+
+    /// Let deliveries through unchecked while the store is unreachable (default: no, answer
+    /// 503). Each such delivery is logged (feature `tracing`) and its request carries
+    /// [`Unchecked`](super::Unchecked). A duplicate may then be processed twice.
+    pub fn fail_open(mut self, fail_open: bool) -> Self {
+        self.settings.fail_open = fail_open;
+        self
+    }
+
+    /// Derive keys with `f` instead of the default (`webhook-id`, else a legacy body's `id`).
+    /// Returning `None` rejects the delivery with 400.
+    pub fn key_fn<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&KeyContext<'_>) -> Option<String> + Send + Sync + 'static,
+    {
+        self.settings.key_fn = Some(Arc::new(f));
+        self
+    }
+
+    /// Build rejection responses (409, 503, 400) with `on_rejection` instead of the JSON default.
+    pub fn on_rejection<R2>(self, on_rejection: R2) -> IdempotencyLayer<St, R2> {
+        IdempotencyLayer {
+            store: self.store,
+            settings: self.settings,
+            on_rejection,
+        }
+    }
+}
+
+impl<S, St: ?Sized, R: Clone> Layer<S> for IdempotencyLayer<St, R> {
+    type Service = Idempotency<S, St, R>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Idempotency {
+            inner,
+            store: self.store.clone(),
+            settings: Arc::new(self.settings.clone()),
+            on_rejection: self.on_rejection.clone(),
+        }
+    }
+}

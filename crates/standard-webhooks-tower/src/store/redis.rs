@@ -1,0 +1,346 @@
+//! [`RedisStore`]: a store every replica shares, in Redis (>= 7.0) or a Redis Cluster.
+
+use std::{fmt, sync::LazyLock, time::Duration};
+
+use redis::{
+    Client, Cmd, Pipeline, RedisError, RedisFuture, Script, Value,
+    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
+};
+
+use super::{Claim, ClaimToken, Fenced, IdempotencyStore, StoreError, StoreFuture};
+
+/// The value of a completed key. Tokens are 32 hex digits, so they never equal it.
+const COMPLETED: &str = "done";
+const DEFAULT_PREFIX: &str = "swh:";
+
+/// A dead or unreachable Redis should cost a delivery about a second (then 503 and a retry from
+/// the sender), not the sender's whole 15 s budget.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Reconnect attempts per failed connection, a few hundred milliseconds in all: a request that
+/// arrives while Redis is down fails fast, and the next one tries again.
+const RECONNECT_RETRIES: usize = 2;
+const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(500);
+
+/// Mark the key completed for ARGV[3] ms, only while ARGV[1] holds its lease.
+static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+    return 1
+end
+return 0",
+    )
+});
+
+/// Delete the key, only while ARGV[1] holds its lease.
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+    return 1
+end
+return 0",
+    )
+});
+
+/// An [`IdempotencyStore`] in Redis, shared by every replica of a receiver.
+///
+/// Each operation is one round trip and atomic in Redis:
+///
+/// - `claim` is `SET key token NX PX lease GET` (Redis 7.0 or later): it takes a free key and
+///   reports what held a taken one, and Redis expires the lease by itself if the process dies;
+/// - `complete` and `release` are Lua scripts that compare the token first (fencing), run with
+///   `EVALSHA` (loading the script on first use).
+///
+/// A completed key holds the value `"done"` for the retention period. Every operation touches a
+/// single key, so the store works unchanged on a Redis Cluster (feature `redis-cluster`).
+///
+/// Keys are the layer's keys behind a prefix (`"swh:"` by default; see
+/// [`with_prefix`](Self::with_prefix)), so that several applications can share one Redis.
+///
+/// Any Redis error, including a timeout, is [`StoreError::Unavailable`]; the layer then fails
+/// closed with a 503 and the sender retries later. The connection reconnects by itself.
+///
+/// The store is cheap to clone: clones share the connection.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use standard_webhooks_tower::store::{Claim, IdempotencyStore, RedisStore};
+///
+/// # async fn run() -> Result<(), standard_webhooks_tower::store::StoreError> {
+/// let store = RedisStore::open("redis://127.0.0.1:6379").await?.with_prefix("billing:");
+/// match store.claim("msg_1", Duration::from_secs(60)).await? {
+///     Claim::Acquired(token) => {
+///         // ... run the handler, then:
+///         store.complete("msg_1", &token, Duration::from_secs(76 * 3600)).await?;
+///     }
+///     Claim::InFlight { .. } => { /* another replica is on it: 409 */ }
+///     Claim::Completed => { /* a duplicate: 200 */ }
+///     _ => {}
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: Connection,
+    prefix: String,
+}
+
+/// The connection kinds the store runs over.
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    #[cfg(feature = "redis-cluster")]
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(c) => c.req_packed_command(cmd),
+            #[cfg(feature = "redis-cluster")]
+            Self::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            #[cfg(feature = "redis-cluster")]
+            Self::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(c) => c.get_db(),
+            #[cfg(feature = "redis-cluster")]
+            Self::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+impl RedisStore {
+    /// A store over an existing connection manager, which brings its own reconnect policy and
+    /// timeouts.
+    #[must_use]
+    pub fn new(connection: ConnectionManager) -> Self {
+        Self::from_connection(Connection::Single(connection))
+    }
+
+    /// Connect to the Redis at `url` (e.g. `redis://127.0.0.1:6379`, `rediss://` for TLS when
+    /// the `redis` crate is built with TLS support).
+    ///
+    /// The connection reconnects by itself after Redis restarts. Connecting and each command
+    /// time out after a second, so an unreachable Redis fails a delivery fast instead of
+    /// holding it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if the URL is invalid or Redis cannot be reached now.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let client = Client::open(url).map_err(StoreError::unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(RECONNECT_RETRIES)
+            .set_max_delay(RECONNECT_MAX_DELAY);
+        let manager = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(Self::new(manager))
+    }
+
+    /// A store over an existing Redis Cluster connection.
+    #[cfg(feature = "redis-cluster")]
+    #[must_use]
+    pub fn cluster(connection: redis::cluster_async::ClusterConnection) -> Self {
+        Self::from_connection(Connection::Cluster(connection))
+    }
+
+    /// Connect to the Redis Cluster that `urls` (some or all of its nodes) belong to.
+    ///
+    /// Connecting and each command time out after a second (two in all, with retries after a
+    /// redirection), so an unreachable cluster fails a delivery fast.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if a URL is invalid, `urls` is empty, or the cluster cannot be
+    /// reached now.
+    #[cfg(feature = "redis-cluster")]
+    pub async fn open_cluster<S: AsRef<str>>(urls: &[S]) -> Result<Self, StoreError> {
+        let client = redis::cluster::ClusterClient::builder(urls.iter().map(AsRef::as_ref))
+            .connection_timeout(CONNECTION_TIMEOUT)
+            .response_timeout(RESPONSE_TIMEOUT)
+            .overall_response_timeout(Some(2 * RESPONSE_TIMEOUT))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        let connection = client
+            .get_async_connection()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(Self::cluster(connection))
+    }
+
+    fn from_connection(connection: Connection) -> Self {
+        Self {
+            connection,
+            prefix: DEFAULT_PREFIX.to_owned(),
+        }
+    }
+
+    /// Put `prefix` in front of every key (default `"swh:"`), so that several applications can
+    /// share one Redis. An empty prefix uses the layer's keys as they are.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The key prefix.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn key(&self, key: &str) -> String {
+        let mut full = String::with_capacity(self.prefix.len() + key.len());
+        full.push_str(&self.prefix);
+        full.push_str(key);
+        full
+    }
+
+    async fn claim_key(&self, key: &str, lease: Duration) -> Result<Claim, RedisError> {
+        let token = ClaimToken::generate();
+        let previous: Option<Vec<u8>> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(token.as_str())
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(lease))
+            .arg("GET")
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(match previous {
+            None => Claim::Acquired(token),
+            Some(value) if value == COMPLETED.as_bytes() => Claim::Completed,
+            // Another attempt's token. Its time left would cost a second round trip.
+            Some(_) => Claim::InFlight { retry_after: None },
+        })
+    }
+
+    async fn complete_key(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        retention: Duration,
+    ) -> Result<Fenced, RedisError> {
+        let applied: i64 = COMPLETE
+            .key(self.key(key))
+            .arg(token.as_str())
+            .arg(COMPLETED)
+            .arg(millis(retention))
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(fenced(applied))
+    }
+
+    async fn release_key(&self, key: &str, token: &ClaimToken) -> Result<Fenced, RedisError> {
+        let applied: i64 = RELEASE
+            .key(self.key(key))
+            .arg(token.as_str())
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(fenced(applied))
+    }
+}
+
+fn fenced(applied: i64) -> Fenced {
+    if applied == 1 {
+        Fenced::Applied
+    } else {
+        Fenced::Stale
+    }
+}
+
+/// A `PX` argument: whole milliseconds rounded up, since Redis rejects 0, and capped far below
+/// the point where Redis's `now + ms` would overflow and be rejected.
+fn millis(d: Duration) -> u64 {
+    const MAX: u64 = 1 << 52;
+    let ms = d.as_millis() + u128::from(!d.subsec_nanos().is_multiple_of(1_000_000));
+    u64::try_from(ms).unwrap_or(MAX).clamp(1, MAX)
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let connection = match self.connection {
+            Connection::Single(_) => "single",
+            #[cfg(feature = "redis-cluster")]
+            Connection::Cluster(_) => "cluster",
+        };
+        f.debug_struct("RedisStore")
+            .field("connection", &connection)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl IdempotencyStore for RedisStore {
+    fn claim<'a>(&'a self, key: &'a str, lease: Duration) -> StoreFuture<'a, Claim> {
+        Box::pin(async move {
+            self.claim_key(key, lease)
+                .await
+                .map_err(StoreError::unavailable)
+        })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        retention: Duration,
+    ) -> StoreFuture<'a, Fenced> {
+        Box::pin(async move {
+            self.complete_key(key, token, retention)
+                .await
+                .map_err(StoreError::unavailable)
+        })
+    }
+
+    fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced> {
+        Box::pin(async move {
+            self.release_key(key, token)
+                .await
+                .map_err(StoreError::unavailable)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_milliseconds_round_up_and_stay_in_range() {
+        assert_eq!(millis(Duration::ZERO), 1);
+        assert_eq!(millis(Duration::from_micros(1)), 1);
+        assert_eq!(millis(Duration::from_millis(200)), 200);
+        assert_eq!(millis(Duration::from_micros(200_001)), 201);
+        assert_eq!(millis(Duration::MAX), 1 << 52);
+    }
+
+    #[test]
+    fn completion_marker_cannot_be_a_token() {
+        assert_ne!(ClaimToken::generate().as_str(), COMPLETED);
+        assert_ne!(COMPLETED.len(), 32);
+    }
+}

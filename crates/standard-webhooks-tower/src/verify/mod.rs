@@ -1,0 +1,54 @@
+//! Verification: buffer the body up to a limit, verify it byte-exactly, pass it on unchanged.
+//!
+//! [`VerifyWebhookLayer`] wraps a [`standard_webhooks::Verifier`]. For each request it
+//!
+//! 1. answers 413 at once when `Content-Length` exceeds the body limit (default 1 MiB), and
+//!    413 as soon as a chunked body grows past it, without reading the rest;
+//! 2. verifies the exact bytes received against the request's headers;
+//! 3. calls the inner service with a body of those same bytes, and with the
+//!    [`Verified`](standard_webhooks::Verified) value and a [`VerifiedBody`] in the request's
+//!    extensions.
+//!
+//! Anything else is answered with a [`Rejection`](crate::Rejection) response (400, 401, 413):
+//! the inner service is not called.
+//!
+//! The inner service receives the same request body type as the layer, rebuilt from the
+//! buffered bytes, so that type must implement `From<Bytes>` (axum's `Body` and
+//! `http_body_util::Full<Bytes>` do). With plain hyper, map hyper's `Incoming` body to such a
+//! type before this layer, for example with `tower::ServiceBuilder::map_request`.
+//!
+//! # Examples
+//!
+//! ```
+//! use axum::{Extension, Router, routing::post};
+//! use standard_webhooks::{Secret, Verified, Verifier};
+//! use standard_webhooks_tower::VerifyWebhookLayer;
+//!
+//! async fn handler(Extension(verified): Extension<Verified<'static>>, body: bytes::Bytes) {
+//!     // `body` is exactly what was verified.
+//!     let _ = (verified.id(), body);
+//! }
+//!
+//! let verifier = Verifier::new(Secret::generate());
+//! let app: Router = Router::new()
+//!     .route("/webhooks", post(handler))
+//!     .layer(VerifyWebhookLayer::new(verifier).body_limit(256 * 1024));
+//! # let _ = app;
+//! ```
+
+mod layer;
+mod service;
+
+pub use layer::VerifyWebhookLayer;
+pub use service::VerifyWebhook;
+
+/// The default body limit: 1 MiB, well above any Quo event.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The verified request body, in the request's extensions: the exact bytes that were verified.
+///
+/// The request's own body holds the same bytes; this copy (a reference-counted `Bytes`, not a
+/// copy of the data) lets layers further in read it without consuming the body, as the
+/// idempotency layer does to find a legacy delivery's `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedBody(pub bytes::Bytes);
