@@ -30,7 +30,10 @@ fn a_million_live_records_fit_well_under_200_mb() {
         for i in 0..MemoryStore::DEFAULT_MAX_RECORDS {
             // Shaped like a layer key: a namespace and a Svix-style message id.
             let key = format!("webhooks:msg_2KWPBgLlAfxdpx2AI54p{i:08}");
-            assert!(matches!(store.claim(&key, lease).await, Ok(Claim::Acquired(_))));
+            assert!(matches!(
+                store.claim(&key, lease).await,
+                Ok(Claim::Acquired(_))
+            ));
         }
     });
     let mib = (rss_kib() - before) / 1024;

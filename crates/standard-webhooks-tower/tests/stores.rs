@@ -231,8 +231,13 @@ mod redis_single {
             store.claim("msg_1", LONG).await.unwrap(),
             Claim::Acquired(_)
         ));
+        assert!(store.health().await.is_ok());
 
         server.stop();
+        assert!(matches!(
+            store.health().await,
+            Err(StoreError::Unavailable(_))
+        ));
         // The first call finds the connection broken, later ones fail to reconnect: both fast.
         for _ in 0..3 {
             let started = Instant::now();

@@ -477,3 +477,27 @@ async fn plain_hyper_with_service_builder() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(calls.get(), 1);
 }
+
+#[tokio::test]
+async fn verified_delivery_is_in_the_response_extensions_for_outer_layers() {
+    let (app, _) = app(memory(), |l| l);
+    let res = app
+        .clone()
+        .oneshot(delivery("msg_ext", "{}"))
+        .await
+        .unwrap();
+    let verified = res
+        .extensions()
+        .get::<standard_webhooks::Verified<'static>>()
+        .unwrap();
+    assert_eq!(verified.id(), Some("msg_ext"));
+    // Duplicates, answered by the idempotency layer, carry it too.
+    let dup = app.oneshot(delivery("msg_ext", "{}")).await.unwrap();
+    assert_eq!(
+        dup.extensions()
+            .get::<standard_webhooks::Verified<'static>>()
+            .unwrap()
+            .id(),
+        Some("msg_ext")
+    );
+}

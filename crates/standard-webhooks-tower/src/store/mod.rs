@@ -79,6 +79,16 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     ///
     /// [`StoreError`] when the store cannot answer.
     fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced>;
+
+    /// Whether the store answers at all, for health checks. The default says yes, which is
+    /// right for stores in the process's own memory.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached.
+    fn health(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 impl<T: IdempotencyStore + ?Sized> IdempotencyStore for Arc<T> {
@@ -95,6 +105,9 @@ impl<T: IdempotencyStore + ?Sized> IdempotencyStore for Arc<T> {
     }
     fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced> {
         (**self).release(key, token)
+    }
+    fn health(&self) -> StoreFuture<'_, ()> {
+        (**self).health()
     }
 }
 

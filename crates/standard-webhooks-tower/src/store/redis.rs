@@ -323,6 +323,16 @@ impl IdempotencyStore for RedisStore {
                 .map_err(StoreError::unavailable)
         })
     }
+
+    /// `PING`.
+    fn health(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            redis::cmd("PING")
+                .query_async::<()>(&mut self.connection.clone())
+                .await
+                .map_err(StoreError::unavailable)
+        })
+    }
 }
 
 #[cfg(test)]

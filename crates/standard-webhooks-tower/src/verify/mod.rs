@@ -7,7 +7,9 @@
 //! 2. verifies the exact bytes received against the request's headers;
 //! 3. calls the inner service with a body of those same bytes, and with the
 //!    [`Verified`](standard_webhooks::Verified) value and a [`VerifiedBody`] in the request's
-//!    extensions.
+//!    extensions;
+//! 4. puts the [`Verified`](standard_webhooks::Verified) value into the response's extensions
+//!    too, so that logging and metrics layers outside can tell which delivery an answer is for.
 //!
 //! Anything else is answered with a [`Rejection`](crate::Rejection) response (400, 401, 413):
 //! the inner service is not called.

@@ -76,11 +76,14 @@ where
                     return Ok(respond(&on_rejection, Rejection::Verify(e)));
                 }
             };
-            parts.extensions.insert(verified);
+            parts.extensions.insert(verified.clone());
             parts.extensions.insert(VerifiedBody(bytes.clone()));
-            inner
+            let mut res = inner
                 .call(Request::from_parts(parts, ReqBody::from(bytes)))
-                .await
+                .await?;
+            // Outer layers (logging, metrics) see which delivery this answer is for.
+            res.extensions_mut().insert(verified);
+            Ok(res)
         })
     }
 }
