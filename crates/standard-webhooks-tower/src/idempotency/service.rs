@@ -107,17 +107,10 @@ where
                     let retry_after = retry_after.unwrap_or(IN_FLIGHT_RETRY_AFTER);
                     return Ok(respond(&on_rejection, Rejection::InFlight { retry_after }));
                 }
-                Err(StoreError::Full) | Err(_) if !settings.fail_open => {
-                    crate::log_warn!(%key, "idempotency store unavailable; answering 503");
-                    return Ok(respond(
-                        &on_rejection,
-                        Rejection::StoreUnavailable {
-                            retry_after: UNAVAILABLE_RETRY_AFTER,
-                        },
-                    ));
-                }
-                Err(StoreError::Full) => {
-                    crate::log_warn!(%key, "idempotency store full; answering 503");
+                // A full store fails closed even when failing open: it is reachable, and the
+                // sender's retry will find room once records expire.
+                Err(e) if !settings.fail_open || matches!(e, StoreError::Full) => {
+                    crate::log_warn!(%key, error = %e, "idempotency store cannot claim; answering 503");
                     return Ok(respond(
                         &on_rejection,
                         Rejection::StoreUnavailable {
