@@ -342,10 +342,28 @@ impl Event {
 
     /// The key under which the legacy and the new delivery of one business event meet:
     /// the event type plus the resource id (the call id for recordings, summaries, transcripts
-    /// and voicemails). `None` when the payload carries no such id.
+    /// and voicemails), plus the resource's `updatedAt` for the event types that recur for one
+    /// subject (`contact.updated`, `message.delivered`, ...: see the
+    /// [`correlation`](crate::correlation) module) when it is readable. `None` when the payload
+    /// carries no such id.
+    ///
+    /// This is the key the [`ParityChecker`](crate::ParityChecker) pairs on. Whether two
+    /// deliveries may be *deduplicated* on it is stricter, and decided by
+    /// [`CorrelationRules`](crate::correlation::CorrelationRules).
     #[must_use]
     pub fn correlation_key(&self) -> Option<CorrelationKey> {
-        let subject = match &self.data {
+        let subject = self.correlation_subject()?;
+        Some(crate::correlation::key_with_default_version(
+            self.event_type.clone(),
+            subject,
+            self.updated_at(),
+        ))
+    }
+
+    /// The id a correlation key is built on: the call id for recordings, summaries,
+    /// transcripts and voicemails, else the resource id.
+    pub(crate) fn correlation_subject(&self) -> Option<&str> {
+        match &self.data {
             EventData::Recording(d) => d
                 .resource
                 .as_ref()
@@ -363,8 +381,27 @@ impl Event {
                 .as_ref()
                 .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
             _ => self.resource_id(),
-        }?;
-        Some(CorrelationKey::new(self.event_type.clone(), subject))
+        }
+    }
+
+    /// When the resource last changed (`data.resource.updatedAt`), RFC 3339 text as sent; for
+    /// resources that do not model the field (messages, recordings, ...) and unknown event
+    /// types, read from the raw resource when it is a string.
+    #[must_use]
+    pub fn updated_at(&self) -> Option<&str> {
+        fn extra(extra: &Map<String, Value>) -> Option<&str> {
+            extra.get("updatedAt")?.as_str()
+        }
+        match &self.data {
+            EventData::Message(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Call(d) => d.resource.as_ref()?.updated_at.as_deref(),
+            EventData::Recording(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Summary(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Transcript(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Voicemail(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Contact(d) => d.resource.as_ref()?.updated_at.as_deref(),
+            EventData::Unknown(v) => v.pointer("/resource/updatedAt")?.as_str(),
+        }
     }
 
     /// The resource's id (`data.resource.id`), for unknown event types too.

@@ -199,18 +199,27 @@ impl LegacyEvent {
     /// The same key as the new delivery of this business event gives: see
     /// [`Event::correlation_key`](crate::Event::correlation_key). For summaries, transcripts,
     /// recordings and voicemails the subject is `callId`, else `id` (a legacy recording event
-    /// carries the call itself, so its `id` is the call's).
+    /// carries the call itself, so its `id` is the call's); the object's `updatedAt` is added
+    /// for the event types that recur for one subject.
     #[must_use]
     pub fn correlation_key(&self) -> Option<CorrelationKey> {
-        let event_type = self.new_event_type();
+        let subject = self.correlation_subject()?;
+        Some(crate::correlation::key_with_default_version(
+            self.new_event_type(),
+            subject,
+            self.object()?.updated_at.as_deref(),
+        ))
+    }
+
+    /// The id a correlation key is built on.
+    pub(crate) fn correlation_subject(&self) -> Option<&str> {
         let object = self.object()?;
-        let subject = match event_type.kind() {
+        match self.new_event_type().kind() {
             Kind::Recording | Kind::Summary | Kind::Transcript | Kind::Voicemail => {
                 object.call_id.as_deref().or(object.id.as_deref())
             }
             _ => object.id.as_deref(),
-        }?;
-        Some(CorrelationKey::new(event_type, subject))
+        }
     }
 
     fn typed_field_is_set(&self, key: &str) -> bool {

@@ -1,23 +1,31 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod any;
 pub mod call;
 mod common;
 pub mod contact;
-mod correlation;
+pub mod correlation;
 mod error;
 mod event;
 mod event_type;
+#[cfg(feature = "axum")]
+pub mod extract;
 pub mod legacy;
 pub mod message;
 mod normalize;
 mod object;
 pub mod parity;
+pub mod preset;
 pub mod samples;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use any::{AnyEvent, parse_any};
 pub use common::{Contacts, Direction, Links, LookupStatus, Media};
-pub use correlation::CorrelationKey;
+#[cfg(feature = "tower")]
+pub use correlation::correlation_key;
+pub use correlation::{CorrelationKey, CorrelationRules, DedupeKey, DedupeRule};
 pub use error::Error;
 pub use event::{
     API_VERSION, CallData, ContactData, Data, Event, EventData, MessageData, RecordingData,
@@ -27,3 +35,4 @@ pub use event_type::EventType;
 pub use legacy::LegacyEvent;
 pub use normalize::normalize;
 pub use parity::ParityChecker;
+pub use preset::{PresetError, QuoConfig};

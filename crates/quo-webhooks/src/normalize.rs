@@ -72,6 +72,10 @@ use crate::message::{MessageContext, MessageResource};
 /// - **voicemails** (`call.voicemail.completed`, which the legacy system does not send by that
 ///   name): `url`, `type`, `duration` and `transcript` from the call's `voicemail` object,
 ///   `resource.callId` from `callId`, else `id`.
+/// - **message `updatedAt`**: copied when present, into the resource's `extra` (the new
+///   message schema is not published, so it is not a typed field); it is part of the
+///   [correlation key](crate::CorrelationKey) of `message.delivered` and `message.failed`,
+///   which must not change by normalising.
 /// - **contacts**: `id`, `firstName`, `lastName`, `company`, `role`, `createdAt`, `updatedAt`;
 ///   `context.userId` from `userId`.
 /// - **unknown legacy types**: the new event's `type` is the legacy name; its raw `data` has
@@ -253,6 +257,10 @@ fn media(value: &Value) -> Option<Media> {
 }
 
 fn message_resource(object: &LegacyObject) -> MessageResource {
+    let mut extra = Map::new();
+    if let Some(updated_at) = &object.updated_at {
+        extra.insert("updatedAt".to_owned(), Value::String(updated_at.clone()));
+    }
     MessageResource {
         id: object.id.clone(),
         direction: object.direction.clone(),
@@ -263,6 +271,7 @@ fn message_resource(object: &LegacyObject) -> MessageResource {
             .map(|items| items.iter().filter_map(media).collect()),
         status: object.status.as_deref().map(Into::into),
         created_at: object.created_at.clone(),
+        extra,
         ..MessageResource::default()
     }
 }

@@ -8,6 +8,10 @@
 //! also logs each disagreement (field names only, never values, which may be personal data)
 //! and each event whose twin never came.
 //!
+//! In a tower or axum app, `ParityLayer` (feature `tower`) feeds a shared checker from the
+//! verified deliveries themselves: see `QuoConfig::layer_with_parity` in the
+//! [`preset`](crate::preset) module.
+//!
 //! Memory stays bounded: the checker remembers at most
 //! [`max_entries`](ParityChecker::with_max_entries) keys, each for at most
 //! [`max_age`](ParityChecker::with_max_age), evicting the oldest first. A key is remembered
@@ -40,6 +44,11 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::{AnyEvent, CorrelationKey, Event, EventType};
+
+#[cfg(feature = "tower")]
+mod layer;
+#[cfg(feature = "tower")]
+pub use layer::{Parity, ParityLayer};
 
 /// Which webhook system delivered an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
 use proptest::prelude::*;
+use quo_webhooks::correlation::CorrelationRules;
 use quo_webhooks::{AnyEvent, Event, EventType, parse_any};
 use serde_json::{Map, Value};
 
@@ -49,6 +50,7 @@ const KEYS: &[&str] = &[
     "participants",
     "answeredBy",
     "errorCode",
+    "updatedAt",
     "firstName",
     "emails",
     "value",
@@ -75,6 +77,11 @@ const WORDS: &[&str] = &[
     "call.transcript.completed",
     "call.voicemail.completed",
     "contact.deleted",
+    "contact.updated",
+    "message.delivered",
+    "call.answered",
+    "2026-04-14T15:30:43.987Z",
+    "2026-04-14T17:30:43+02:00",
     "callSummary",
     "callTranscript",
     "x.y",
@@ -132,6 +139,12 @@ fn envelope() -> impl Strategy<Value = Value> {
 
 fn check(input: &Value) {
     let bytes = serde_json::to_vec(input).unwrap();
+    // Any body gets a key, the same every time (retries share it), unless it offers no id.
+    let rules = CorrelationRules::new();
+    let key = rules.dedupe_key_for_body(&bytes, Some("msg_1"));
+    assert!(key.is_some());
+    assert_eq!(rules.dedupe_key_for_body(&bytes, Some("msg_1")), key);
+    let _ = rules.dedupe_key_for_body(&bytes, None);
     let Ok(any) = parse_any(&bytes) else {
         return;
     };
@@ -177,6 +190,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = parse_any(&bytes);
+        let _ = CorrelationRules::new().dedupe_key_for_body(&bytes, None);
     }
 
     #[test]
