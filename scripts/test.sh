@@ -11,6 +11,13 @@ if ! command -v "${REDIS_SERVER_BIN:-redis-server}" >/dev/null || ! command -v "
     $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null
 fi
 
+# The command-line tests run the curl line that `quo-webhooks sign --curl` prints.
+if ! command -v curl >/dev/null; then
+    echo "curl not found; installing it" >&2
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq curl >/dev/null
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --all-features --no-fail-fast "$@"
     cargo test --workspace --all-features --doc

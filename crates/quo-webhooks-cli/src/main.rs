@@ -1,0 +1,123 @@
+//! `quo-webhooks`: a verifying, deduplicating receiver for Quo (formerly OpenPhone) and any
+//! Standard Webhooks sender, and a sender of genuine signed deliveries for testing.
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod client;
+mod keys;
+mod metrics;
+mod send;
+mod serve;
+mod sign;
+mod sink;
+
+/// Receive Quo webhooks safely, and send signed test deliveries.
+///
+/// `serve` runs an HTTP receiver that accepts only genuine deliveries (Standard Webhooks
+/// `webhook-*` / `svix-*` headers, or Quo's legacy `openphone-signature`), runs each delivery
+/// once however often it is retried, and hands it on: to standard output, to an internal URL,
+/// or to a Redis stream. `send` delivers signed sample events to any receiver.
+#[derive(Debug, Parser)]
+#[command(name = "quo-webhooks", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a verifying, deduplicating webhook receiver.
+    Serve(serve::ServeArgs),
+    /// Send signed deliveries to a receiver and print each answer.
+    Send(send::SendArgs),
+    /// Print the signature headers for a body (for curl and other HTTP clients).
+    Sign(sign::SignArgs),
+    /// Check a captured request and say why it fails, if it does.
+    Verify(sign::VerifyArgs),
+    /// Manage secrets.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretCommand {
+    /// Print a new random signing secret.
+    Generate {
+        /// The kind of key to make.
+        #[arg(long, value_enum, default_value_t = KeyKind::Whsec)]
+        kind: KeyKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KeyKind {
+    /// A Standard Webhooks `whsec_` secret (32 random bytes).
+    Whsec,
+    /// A Quo legacy signing key (base64 of 32 random bytes).
+    Legacy,
+    /// An ed25519 `whsk_` signing key; its `whpk_` public key is printed on a second line.
+    Ed25519,
+}
+
+/// Secrets, shared by the commands that verify or sign.
+#[derive(Debug, Clone, Args)]
+struct KeyArgs {
+    /// Standard Webhooks secret(s) (`whsec_...`); comma-separated while the sender rotates.
+    #[arg(
+        long = "secret",
+        env = "QUO_WEBHOOK_SECRET",
+        value_name = "WHSEC",
+        hide_env_values = true
+    )]
+    secret: Option<String>,
+    /// Quo legacy signing key(s) (base64, as the Quo app shows it); comma-separated.
+    #[arg(
+        long = "legacy-key",
+        env = "QUO_LEGACY_SIGNING_KEY",
+        value_name = "BASE64",
+        hide_env_values = true
+    )]
+    legacy_key: Option<String>,
+}
+
+/// How far a timestamp may be from now, in seconds.
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    s.parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("{s:?} is not a whole number of seconds"))
+}
+
+fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => run_async(serve::run(args)),
+        Command::Send(args) => run_async(send::run(args)),
+        Command::Sign(args) => sign::sign(args),
+        Command::Verify(args) => sign::verify(args),
+        Command::Secret(SecretCommand::Generate { kind }) => {
+            keys::generate(kind);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_async(fut: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(fut)
+}

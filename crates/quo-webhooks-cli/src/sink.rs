@@ -1,0 +1,236 @@
+//! Where accepted deliveries go. Each sink answers `Ok` only once the delivery is safely handed
+//! on, so that the receiver never acknowledges a delivery it has not passed on.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use redis::{AsyncCommands, aio::ConnectionLike};
+use serde_json::{Value, json};
+use standard_webhooks::Verified;
+use tokio::io::AsyncWriteExt;
+
+use crate::client::HttpClient;
+
+/// Why a delivery could not be handed on; each maps to an answer that makes the sender retry.
+#[derive(Debug)]
+pub(crate) enum SinkError {
+    /// The body is not a Quo event (422).
+    NotAnEvent(String),
+    /// The next hop refused or could not be reached (502).
+    Downstream(String),
+    /// Local failure: standard output closed, Redis down (503).
+    Unavailable(String),
+}
+
+/// A connection for the stream sink: one server or a cluster.
+#[derive(Clone)]
+pub(crate) enum RedisConnection {
+    Single(redis::aio::ConnectionManager),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl std::fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Single(_) => "RedisConnection::Single",
+            Self::Cluster(_) => "RedisConnection::Cluster",
+        })
+    }
+}
+
+/// Bounds for the stream sink's connection, so that a dead Redis fails a delivery fast.
+const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl RedisConnection {
+    pub(crate) async fn single(url: &str) -> Result<Self, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("--redis-url {url}: {e}"))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(2);
+        redis::aio::ConnectionManager::new_with_config(client, config)
+            .await
+            .map(Self::Single)
+            .map_err(|e| format!("cannot reach Redis at {url}: {e}"))
+    }
+
+    pub(crate) async fn cluster(urls: &[String]) -> Result<Self, String> {
+        let client = redis::cluster::ClusterClient::builder(urls.iter().map(String::as_str))
+            .connection_timeout(REDIS_TIMEOUT)
+            .response_timeout(REDIS_TIMEOUT)
+            .build()
+            .map_err(|e| format!("--redis-cluster: {e}"))?;
+        client
+            .get_async_connection()
+            .await
+            .map(Self::Cluster)
+            .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))
+    }
+
+    async fn xadd(&self, key: &str, fields: &[(&str, &[u8])]) -> redis::RedisResult<String> {
+        match self.clone() {
+            Self::Single(mut c) => c.xadd(key, "*", fields).await,
+            Self::Cluster(mut c) => c.xadd(key, "*", fields).await,
+        }
+    }
+
+    pub(crate) async fn ping(&self) -> redis::RedisResult<()> {
+        async fn ping(c: &mut impl ConnectionLike) -> redis::RedisResult<()> {
+            redis::cmd("PING").query_async(c).await
+        }
+        match self.clone() {
+            Self::Single(mut c) => ping(&mut c).await,
+            Self::Cluster(mut c) => ping(&mut c).await,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Sink {
+    /// One JSON line per event on standard output.
+    Stdout {
+        normalize: bool,
+        out: tokio::sync::Mutex<tokio::io::Stdout>,
+    },
+    /// POST the exact verified body to an internal URL.
+    Forward { client: HttpClient, url: Uri },
+    /// XADD to a Redis stream.
+    RedisStream {
+        connection: RedisConnection,
+        key: String,
+    },
+}
+
+/// The headers passed on to a forward target, so that it can verify the delivery itself.
+const FORWARDED: [&str; 8] = [
+    "content-type",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "svix-id",
+    "svix-timestamp",
+    "svix-signature",
+    "openphone-signature",
+];
+
+impl Sink {
+    pub(crate) fn stdout(normalize: bool) -> Self {
+        Self::Stdout {
+            normalize,
+            out: tokio::sync::Mutex::new(tokio::io::stdout()),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::Stdout { .. } => "stdout",
+            Self::Forward { .. } => "forward",
+            Self::RedisStream { .. } => "redis-stream",
+        }
+    }
+
+    /// Hand one verified delivery on.
+    pub(crate) async fn deliver(
+        &self,
+        verified: &Verified<'static>,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<String, SinkError> {
+        match self {
+            Self::Stdout { normalize, out } => {
+                let event = event_json(body, *normalize)?;
+                let line = json!({
+                    "id": verified.id(),
+                    "scheme": verified.scheme().as_str(),
+                    "timestamp": verified.timestamp(),
+                    "event": event,
+                });
+                let mut line = line.to_string().into_bytes();
+                line.push(b'\n');
+                // One lock per line keeps concurrent deliveries' lines whole.
+                let mut out = out.lock().await;
+                out.write_all(&line)
+                    .await
+                    .map_err(|e| SinkError::Unavailable(format!("standard output: {e}")))?;
+                out.flush()
+                    .await
+                    .map_err(|e| SinkError::Unavailable(format!("standard output: {e}")))?;
+                Ok("written to standard output".to_owned())
+            }
+            Self::Forward { client, url } => {
+                let mut forwarded = HeaderMap::new();
+                for name in FORWARDED {
+                    if let Some(v) = headers.get(name) {
+                        forwarded.insert(HeaderName::from_static(name), v.clone());
+                    }
+                }
+                forwarded
+                    .entry(header::CONTENT_TYPE)
+                    .or_insert(HeaderValue::from_static("application/json"));
+                forwarded.insert(
+                    HeaderName::from_static("quo-webhooks-verified-scheme"),
+                    HeaderValue::from_static(verified.scheme().as_str()),
+                );
+                let reply = client
+                    .post(url, forwarded, body.clone())
+                    .await
+                    .map_err(|e| {
+                        SinkError::Downstream(format!("forward target unreachable: {e}"))
+                    })?;
+                if reply.status.is_success() {
+                    Ok(format!("forwarded; target answered {}", reply.status))
+                } else {
+                    Err(SinkError::Downstream(format!(
+                        "forward target answered {}",
+                        reply.status
+                    )))
+                }
+            }
+            Self::RedisStream { connection, key } => {
+                let event_type = event_type(body).unwrap_or_default();
+                let scheme = verified.scheme().as_str();
+                let fields: [(&str, &[u8]); 4] = [
+                    ("id", verified.id().unwrap_or_default().as_bytes()),
+                    ("scheme", scheme.as_bytes()),
+                    ("type", event_type.as_bytes()),
+                    ("body", body),
+                ];
+                let entry = connection
+                    .xadd(key, &fields)
+                    .await
+                    .map_err(|e| SinkError::Unavailable(format!("redis stream {key}: {e}")))?;
+                Ok(format!("added to stream {key} as {entry}"))
+            }
+        }
+    }
+}
+
+/// The event for the output line: as received, or normalised to the new format.
+fn event_json(body: &[u8], normalize: bool) -> Result<Value, SinkError> {
+    if normalize {
+        let event = quo_webhooks::parse_any(body)
+            .map_err(|e| SinkError::NotAnEvent(format!("not a Quo event: {e}")))?;
+        serde_json::to_value(event.normalized().as_ref())
+            .map_err(|e| SinkError::NotAnEvent(format!("cannot normalise: {e}")))
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| SinkError::NotAnEvent(format!("body is not JSON: {e}")))
+    }
+}
+
+/// The top-level `type` of a JSON body, read without building the whole document.
+pub(crate) fn event_type(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Type<'a> {
+        #[serde(borrow, rename = "type")]
+        kind: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_slice::<Type<'_>>(body)
+        .ok()?
+        .kind
+        .map(std::borrow::Cow::into_owned)
+}
+
+/// Shared by the handler.
+pub(crate) type SharedSink = Arc<Sink>;
