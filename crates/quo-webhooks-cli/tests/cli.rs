@@ -795,3 +795,24 @@ fn help_reads_well() {
         );
     }
 }
+
+#[test]
+fn json_logs_are_one_json_object_per_delivery() {
+    let serve = Serve::start(&["--secret", SECRET, "--log-format", "json"]);
+    run(&["send", &serve.url(), "--secret", SECRET, "--id", "msg_json"]);
+    wait_until(Duration::from_secs(5), || serve.logs().contains("msg_json"));
+    let line = serve
+        .err
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("msg_json"))
+        .cloned()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(log["id"], "msg_json");
+    assert_eq!(log["scheme"], "v1");
+    assert_eq!(log["outcome"], "processed");
+    assert_eq!(log["status"], 200);
+    assert!(log["latency_ms"].as_f64().unwrap() >= 0.0);
+}

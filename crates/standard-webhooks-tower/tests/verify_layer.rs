@@ -501,3 +501,41 @@ async fn verified_delivery_is_in_the_response_extensions_for_outer_layers() {
         Some("msg_ext")
     );
 }
+
+#[tokio::test]
+async fn idempotency_layer_alone_keys_on_the_webhook_id_header() {
+    // For apps that verify elsewhere: no Verified extension, so the header is the key.
+    let calls = Calls::default();
+    let seen = calls.clone();
+    let app = Router::new()
+        .route(
+            "/webhooks",
+            post(move || async move {
+                seen.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ran"
+            }),
+        )
+        .layer(IdempotencyLayer::new(MemoryStore::new()));
+    let req = |id: &str| {
+        Request::post("/webhooks")
+            .header("webhook-id", id)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        app.clone().oneshot(req("msg_a")).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let dup = app.clone().oneshot(req("msg_a")).await.unwrap();
+    assert_eq!(dup.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        app.clone().oneshot(req("msg_b")).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let none = app
+        .oneshot(Request::post("/webhooks").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(none.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(calls.get(), 2);
+}
