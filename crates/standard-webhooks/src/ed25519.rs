@@ -10,7 +10,6 @@ use ed25519_dalek::{
     Signature,
     ed25519::signature::{MultipartSigner, MultipartVerifier},
 };
-use zeroize::Zeroizing;
 
 use crate::{STANDARD, error::SecretError, secret};
 
@@ -112,11 +111,7 @@ impl SigningKey {
     /// Panics only if the operating system offers no random source at all.
     #[must_use]
     pub fn generate() -> Self {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        #[allow(clippy::expect_used)]
-        getrandom::fill(&mut seed[..])
-            .expect("the operating system's random source is unavailable");
-        Self(ed25519_dalek::SigningKey::from_bytes(&seed))
+        Self(ed25519_dalek::SigningKey::from_bytes(&secret::random_32()))
     }
 
     /// The public half, to configure receivers with.

@@ -35,10 +35,7 @@ const MAX_KEY_TEXT_LEN: usize = 4096;
 /// # Ok::<_, standard_webhooks::SecretError>(())
 /// ```
 #[derive(Clone)]
-pub struct Secret {
-    key: Zeroizing<Vec<u8>>,
-    pub(crate) mac: HmacSha256,
-}
+pub struct Secret(pub(crate) HmacKey);
 
 impl Secret {
     /// A secret from raw key bytes.
@@ -47,10 +44,7 @@ impl Secret {
     ///
     /// [`SecretError::Empty`] for an empty key.
     pub fn from_bytes(key: &[u8]) -> Result<Self, SecretError> {
-        Ok(Self {
-            mac: keyed(key)?,
-            key: Zeroizing::new(key.to_vec()),
-        })
+        HmacKey::new(key).map(Self)
     }
 
     /// A new secret of 32 random bytes from the operating system.
@@ -60,11 +54,7 @@ impl Secret {
     /// Panics only if the operating system offers no random source at all.
     #[must_use]
     pub fn generate() -> Self {
-        let mut key = Zeroizing::new([0u8; 32]);
-        #[allow(clippy::expect_used)]
-        getrandom::fill(&mut key[..]).expect("the operating system's random source is unavailable");
-        #[allow(clippy::expect_used)]
-        Self::from_bytes(&key[..]).expect("32 bytes is a valid key")
+        Self(HmacKey::random())
     }
 
     /// The secret as `whsec_` + base64, the form senders show and [`FromStr`] reads.
@@ -73,7 +63,7 @@ impl Secret {
     #[must_use]
     pub fn to_whsec_string(&self) -> String {
         let mut out = String::from(WHSEC_PREFIX);
-        STANDARD.encode_string(&self.key[..], &mut out);
+        STANDARD.encode_string(&self.0.key[..], &mut out);
         out
     }
 
@@ -84,7 +74,7 @@ impl Secret {
     pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
         let mut ts = itoa_buf();
         let ts = fmt_u64(timestamp, &mut ts);
-        let tag = crate::verifier::v1_tag(&self.mac, id.as_bytes(), ts.as_bytes(), body);
+        let tag = crate::verifier::v1_tag(&self.0.mac, id.as_bytes(), ts.as_bytes(), body);
         let mut out = String::with_capacity(3 + 44);
         out.push_str("v1,");
         STANDARD.encode_string(tag, &mut out);
@@ -129,10 +119,7 @@ impl fmt::Debug for Secret {
 /// # Ok::<_, standard_webhooks::SecretError>(())
 /// ```
 #[derive(Clone)]
-pub struct LegacySecret {
-    key: Zeroizing<Vec<u8>>,
-    pub(crate) mac: HmacSha256,
-}
+pub struct LegacySecret(pub(crate) HmacKey);
 
 impl LegacySecret {
     /// A legacy key from raw bytes.
@@ -141,10 +128,7 @@ impl LegacySecret {
     ///
     /// [`SecretError::Empty`] for an empty key.
     pub fn from_bytes(key: &[u8]) -> Result<Self, SecretError> {
-        Ok(Self {
-            mac: keyed(key)?,
-            key: Zeroizing::new(key.to_vec()),
-        })
+        HmacKey::new(key).map(Self)
     }
 
     /// A new random 32-byte key, for tests and the sender tool.
@@ -154,17 +138,13 @@ impl LegacySecret {
     /// Panics only if the operating system offers no random source at all.
     #[must_use]
     pub fn generate() -> Self {
-        let mut key = Zeroizing::new([0u8; 32]);
-        #[allow(clippy::expect_used)]
-        getrandom::fill(&mut key[..]).expect("the operating system's random source is unavailable");
-        #[allow(clippy::expect_used)]
-        Self::from_bytes(&key[..]).expect("32 bytes is a valid key")
+        Self(HmacKey::random())
     }
 
     /// The key as base64, the form the Quo app shows. This exposes the key.
     #[must_use]
     pub fn to_base64(&self) -> String {
-        STANDARD.encode(&self.key[..])
+        STANDARD.encode(&self.0.key[..])
     }
 
     /// The whole `openphone-signature` header value, `hmac;1;{timestamp_ms};{BASE64}`, signing
@@ -173,7 +153,7 @@ impl LegacySecret {
     pub fn sign(&self, timestamp_ms: u64, body: &[u8]) -> String {
         let mut ts = itoa_buf();
         let ts = fmt_u64(timestamp_ms, &mut ts);
-        let tag = crate::verifier::legacy_tag(&self.mac, ts.as_bytes(), body);
+        let tag = crate::verifier::legacy_tag(&self.0.mac, ts.as_bytes(), body);
         let mut out = String::with_capacity(8 + ts.len() + 44);
         out.push_str("hmac;1;");
         out.push_str(ts);
@@ -203,12 +183,51 @@ impl fmt::Debug for LegacySecret {
     }
 }
 
-fn keyed(key: &[u8]) -> Result<HmacSha256, SecretError> {
-    if key.is_empty() {
-        return Err(SecretError::Empty);
+/// An HMAC key and the HMAC state keyed with it, prepared once. Both are zeroed on drop
+/// (`Zeroizing`, and `hmac`'s `zeroize` feature for the state).
+#[derive(Clone)]
+pub(crate) struct HmacKey {
+    key: Zeroizing<Vec<u8>>,
+    pub(crate) mac: HmacSha256,
+}
+
+impl HmacKey {
+    fn new(key: &[u8]) -> Result<Self, SecretError> {
+        if key.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        // HMAC takes keys of any length; the error arm cannot happen for a non-empty key.
+        let mac = HmacSha256::new_from_slice(key).map_err(|_| SecretError::Empty)?;
+        Ok(Self {
+            key: Zeroizing::new(key.to_vec()),
+            mac,
+        })
     }
-    // HMAC takes keys of any length; the error arm cannot happen for a non-empty key.
-    HmacSha256::new_from_slice(key).map_err(|_| SecretError::Empty)
+
+    fn random() -> Self {
+        let key = random_32();
+        // HMAC zero-pads a key shorter than its 64-byte block, so keying with the padded block
+        // is keying with the 32 bytes, through the infallible fixed-size constructor.
+        let mut block = Zeroizing::new([0u8; 64]);
+        block[..32].copy_from_slice(&key[..]);
+        Self {
+            mac: HmacSha256::new(&(*block).into()),
+            key: Zeroizing::new(key.to_vec()),
+        }
+    }
+}
+
+/// 32 bytes from the operating system's random source.
+///
+/// # Panics
+///
+/// Panics only if the operating system offers no random source at all (`getrandom` reports
+/// that only on unsupported platforms): a key must never be made from anything weaker.
+pub(crate) fn random_32() -> Zeroizing<[u8; 32]> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes[..]).expect("the operating system's random source is unavailable");
+    bytes
 }
 
 pub(crate) fn decode_key(text: &str) -> Result<Zeroizing<Vec<u8>>, SecretError> {
@@ -259,16 +278,16 @@ mod tests {
     fn whsec_and_bare_forms_decode_to_the_same_key() {
         let a: Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse().unwrap();
         let b: Secret = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse().unwrap();
-        assert_eq!(a.key, b.key);
-        assert_eq!(a.key.len(), 24);
+        assert_eq!(a.0.key, b.0.key);
+        assert_eq!(a.0.key.len(), 24);
     }
 
     #[test]
     fn padding_is_optional() {
         let padded: Secret = "whsec_c2VjcmV0LWtleS1ieXRlcw==".parse().unwrap();
         let unpadded: Secret = "whsec_c2VjcmV0LWtleS1ieXRlcw".parse().unwrap();
-        assert_eq!(padded.key, unpadded.key);
-        assert_eq!(&padded.key[..], b"secret-key-bytes");
+        assert_eq!(padded.0.key, unpadded.0.key);
+        assert_eq!(&padded.0.key[..], b"secret-key-bytes");
     }
 
     #[test]
@@ -305,13 +324,16 @@ mod tests {
         let text = s.to_whsec_string();
         assert!(text.starts_with("whsec_"));
         let back: Secret = text.parse().unwrap();
-        assert_eq!(back.key, s.key);
-        assert_eq!(s.key.len(), 32);
-        assert_ne!(Secret::generate().key, s.key);
+        assert_eq!(back.0.key, s.0.key);
+        assert_eq!(s.0.key.len(), 32);
+        assert_ne!(Secret::generate().0.key, s.0.key);
+        // The prepared state of a generated key signs as the same key read back from text.
+        assert_eq!(s.sign("msg_1", 1, b"body"), back.sign("msg_1", 1, b"body"));
 
         let l = LegacySecret::generate();
         let back: LegacySecret = l.to_base64().parse().unwrap();
-        assert_eq!(back.key, l.key);
+        assert_eq!(back.0.key, l.0.key);
+        assert_eq!(l.sign(1, b"body"), back.sign(1, b"body"));
     }
 
     #[test]

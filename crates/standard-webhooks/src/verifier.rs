@@ -389,7 +389,7 @@ impl Verifier {
         // One HMAC per configured key, however many entries there are.
         if n_v1 > 0 {
             for (key_index, secret) in self.secrets.iter().enumerate() {
-                let tag = v1_tag(&secret.mac, id.as_bytes(), ts_text, body);
+                let tag = v1_tag(&secret.0.mac, id.as_bytes(), ts_text, body);
                 if v1[..n_v1].iter().any(|c| bool::from(c.ct_eq(&tag[..]))) {
                     return Ok(Verified {
                         id: Some(Cow::Borrowed(id)),
@@ -497,7 +497,7 @@ impl Verifier {
                 continue;
             }
             for (key_index, key) in self.legacy.iter().enumerate() {
-                let expected = legacy_tag(&key.mac, ts_text, body);
+                let expected = legacy_tag(&key.0.mac, ts_text, body);
                 if bool::from(expected[..].ct_eq(&tag)) {
                     return Ok(Verified {
                         id: None,
