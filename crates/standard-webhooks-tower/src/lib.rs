@@ -96,3 +96,14 @@ macro_rules! log_warn {
     ($($t:tt)*) => {{}};
 }
 pub(crate) use log_warn;
+
+/// `tracing::debug!` when the `tracing` feature is on; nothing otherwise.
+#[cfg(feature = "tracing")]
+macro_rules! log_debug {
+    ($($t:tt)*) => { ::tracing::debug!($($t)*) };
+}
+#[cfg(not(feature = "tracing"))]
+macro_rules! log_debug {
+    ($($t:tt)*) => {{}};
+}
+pub(crate) use log_debug;

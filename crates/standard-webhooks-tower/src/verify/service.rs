@@ -72,7 +72,8 @@ where
             let verified = match verifier.verify(&parts.headers, &bytes) {
                 Ok(v) => v.into_owned(),
                 Err(e) => {
-                    crate::log_warn!(error = %e, code = e.code(), "webhook delivery rejected");
+                    // Forgeries and stale replays are the layer working, not the server failing.
+                    crate::log_debug!(error = %e, code = e.code(), "webhook delivery rejected");
                     return Ok(respond(&on_rejection, Rejection::Verify(e)));
                 }
             };
