@@ -50,6 +50,19 @@
 //! | `contact.deleted` | [`Once`](DedupeRule::Once) | type, contact id | a contact is deleted once |
 //! | any other type | [`PerDelivery`](DedupeRule::PerDelivery) | delivery id | nothing is known of it |
 //!
+//! # Event types this crate does not know
+//!
+//! An event of an unknown type still has a [`CorrelationKey`]: its type as sent and the
+//! subject's id, which is `data.resource.id` in the new format and `data.object.id` in a
+//! legacy payload (the field [`normalize`](crate::normalize()) turns into `data.resource`; a
+//! legacy payload's own `data.resource`, if any, is not its subject and is dropped by
+//! `normalize`). It carries no version, since nothing is known of how such events recur. The
+//! key lets the [`ParityChecker`](crate::ParityChecker) pair the two deliveries of a new kind
+//! of event, and it is what a rule given by name ([`CorrelationRules::with_rule`]) merges on
+//! (with the subject's `updatedAt` for [`Versioned`](DedupeRule::Versioned)); by default the
+//! rule is [`PerDelivery`](DedupeRule::PerDelivery), so no delivery is merged on it. As for
+//! every type, a legacy event and its normalised form have the same key, or both none.
+//!
 //! What this costs: payloads like the shipped `message.delivered` and `message.failed`
 //! samples carry no `updatedAt`, so those receipts are deduplicated per delivery and, while
 //! both systems deliver, run once per system. Keep their side effects idempotent (setting a

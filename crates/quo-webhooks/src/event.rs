@@ -344,8 +344,9 @@ impl Event {
     /// the event type plus the resource id (the call id for recordings, summaries, transcripts
     /// and voicemails), plus the resource's `updatedAt` for the event types that recur for one
     /// subject (`contact.updated`, `message.delivered`, ...: see the
-    /// [`correlation`](crate::correlation) module) when it is readable. `None` when the payload
-    /// carries no such id.
+    /// [`correlation`](crate::correlation) module) when it is readable. An event type this
+    /// crate does not know correlates on `data.resource.id`, without a version. `None` when the
+    /// payload carries no such id.
     ///
     /// This is the key the [`ParityChecker`](crate::ParityChecker) pairs on. Whether two
     /// deliveries may be *deduplicated* on it is stricter, and decided by

@@ -200,7 +200,12 @@ impl LegacyEvent {
     /// [`Event::correlation_key`](crate::Event::correlation_key). For summaries, transcripts,
     /// recordings and voicemails the subject is `callId`, else `id` (a legacy recording event
     /// carries the call itself, so its `id` is the call's); the object's `updatedAt` is added
-    /// for the event types that recur for one subject.
+    /// for the event types that recur for one subject. An unknown type's subject is `id` too
+    /// (see the [`correlation`](crate::correlation) module). `None` without `data.object` or
+    /// that id.
+    ///
+    /// [Normalising](crate::normalize()) keeps the key: for every event read from JSON,
+    /// `normalize(&e).correlation_key()` is `e.correlation_key()`.
     #[must_use]
     pub fn correlation_key(&self) -> Option<CorrelationKey> {
         let subject = self.correlation_subject()?;

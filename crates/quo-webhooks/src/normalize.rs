@@ -79,8 +79,12 @@ use crate::message::{MessageContext, MessageResource};
 /// - **contacts**: `id`, `firstName`, `lastName`, `company`, `role`, `createdAt`, `updatedAt`;
 ///   `context.userId` from `userId`.
 /// - **unknown legacy types**: the new event's `type` is the legacy name; its raw `data` has
-///   the legacy `data.object` unchanged as `resource`, `links` as above, and the legacy
-///   `data`'s other fields as they were.
+///   the legacy `data.object` unchanged as `resource` (no `resource` when there is no
+///   `data.object`), `links` as above, and the legacy `data`'s other fields as they were,
+///   except a legacy `data.resource` or `data.links`, which is dropped: the new `resource` and
+///   `links` are the remapped `data.object` and `deepLink` and nothing else, so that a stray
+///   `resource` cannot give the normalised event a subject, and so a
+///   [correlation key](crate::CorrelationKey), that the legacy event does not have.
 ///
 /// Legacy-only fields (`object`, `initiatedBy`, contact `fields` and `notes`, ...) are not
 /// carried over: they would pose as new-format fields. The [`LegacyEvent`] still has them.
@@ -195,6 +199,10 @@ impl From<LegacyEvent> for Event {
 
 /// The raw `data` of a legacy event of a type this crate does not know: only the envelope-level
 /// part of the remap (`object` to `resource`, `deepLink` to `links.quo`) is applied.
+///
+/// `resource` is the legacy `data.object` or absent, never a legacy `data.resource`: the
+/// correlation subject of an unknown type is `data.object.id` in the legacy event and
+/// `data.resource.id` in the new one, and the two must agree.
 fn unknown_data(legacy: &LegacyEvent, links: Option<Links>) -> Value {
     let mut data = Map::new();
     if let Some(legacy_data) = &legacy.data {
@@ -202,7 +210,9 @@ fn unknown_data(legacy: &LegacyEvent, links: Option<Links>) -> Value {
             legacy_data
                 .extra
                 .iter()
-                .filter(|(key, _)| !matches!(key.as_str(), "object" | "deepLink"))
+                .filter(|(key, _)| {
+                    !matches!(key.as_str(), "object" | "deepLink" | "resource" | "links")
+                })
                 .map(|(key, value)| (key.clone(), value.clone())),
         );
         if let Some(object) = legacy_data

@@ -1,9 +1,9 @@
-//! Property tests: no input makes `parse_any` or `normalize` panic, and whatever is accepted
-//! writes back as it was read.
+//! Property tests: no input makes `parse_any` or `normalize` panic, whatever is accepted
+//! writes back as it was read, and normalising a legacy event keeps its correlation key.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
 use proptest::prelude::*;
-use quo_webhooks::correlation::CorrelationRules;
+use quo_webhooks::correlation::{CorrelationRules, DedupeRule};
 use quo_webhooks::{AnyEvent, Event, EventType, parse_any};
 use serde_json::{Map, Value};
 
@@ -137,6 +137,176 @@ fn envelope() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Legacy type names: every known one, the two legacy-only names, and unknown ones (the empty
+/// name and a near miss among them).
+const LEGACY_TYPES: &[&str] = &[
+    "message.received",
+    "message.delivered",
+    "message.failed",
+    "call.ringing",
+    "call.answered",
+    "call.completed",
+    "call.forwarded",
+    "call.missed",
+    "call.recording.completed",
+    "call.summary.completed",
+    "call.transcript.completed",
+    "call.voicemail.completed",
+    "contact.updated",
+    "contact.deleted",
+    "callSummary",
+    "callTranscript",
+    "",
+    "call.sentiment",
+    "call.sentiment.completed",
+    "message.deli:vered",
+    "Message.Received",
+];
+
+/// Ids, some shared between `data.object` and a stray `data.resource`.
+const IDS: &[&str] = &["AC1", "AC2", "CT1", "f", ""];
+
+/// `updatedAt` values: readable, the same instant written otherwise, and unreadable.
+const TIMESTAMPS: &[&str] = &[
+    "2026-04-14T15:30:43.987Z",
+    "2026-04-14T17:30:43.987000+02:00",
+    "2026-04-14",
+    "",
+];
+
+/// A JSON string from `words`, `null`, or absent.
+fn maybe_string(words: &'static [&'static str]) -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        2 => proptest::sample::select(words).prop_map(|w| Some(Value::from(w))),
+        1 => Just(Some(Value::Null)),
+        2 => Just(None),
+    ]
+}
+
+/// Builds an object from optional entries and extra ones.
+fn object_of(entries: Vec<(&str, Option<Value>)>, extra: Vec<(&str, Value)>) -> Value {
+    let mut map: Map<String, Value> = extra
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+    for (key, value) in entries {
+        if let Some(value) = value {
+            map.insert(key.to_owned(), value);
+        }
+    }
+    Value::Object(map)
+}
+
+/// A legacy `data.object`: the fields correlation reads (`id`, `callId`, `updatedAt`) with the
+/// right JSON type or `null`, and unmodelled fields of any value.
+fn legacy_object() -> impl Strategy<Value = Value> {
+    let unmodelled =
+        proptest::sample::select(&["score", "zzz", "resource", "links", "context"][..]);
+    (
+        maybe_string(IDS),
+        maybe_string(IDS),
+        maybe_string(TIMESTAMPS),
+        maybe_string(&["message", "call", "callTranscript", "contact"]),
+        prop::collection::vec((unmodelled, json()), 0..3),
+    )
+        .prop_map(|(id, call_id, updated_at, object, extra)| {
+            object_of(
+                vec![
+                    ("id", id),
+                    ("callId", call_id),
+                    ("updatedAt", updated_at),
+                    ("object", object),
+                ],
+                extra,
+            )
+        })
+}
+
+/// A legacy event of a known or unknown type, always marked legacy (`apiVersion` `vN` and/or
+/// `object: "event"`), whose `data` may have an `object` (or `null`), a stray new-format
+/// `resource` and `links`, a `deepLink` and other fields.
+fn legacy_event() -> impl Strategy<Value = Value> {
+    let event_type = prop_oneof![
+        4 => proptest::sample::select(LEGACY_TYPES).prop_map(str::to_owned),
+        1 => ".{0,12}",
+    ];
+    let marker =
+        proptest::sample::select(&[(Some("v2"), true), (Some("v4"), false), (None, true)][..]);
+    let object = prop_oneof![
+        3 => legacy_object().prop_map(Some),
+        1 => Just(Some(Value::Null)),
+        2 => Just(None),
+    ];
+    let resource = prop_oneof![
+        2 => (maybe_string(IDS), maybe_string(IDS), maybe_string(TIMESTAMPS)).prop_map(
+            |(id, call_id, updated_at)| Some(object_of(
+                vec![("id", id), ("callId", call_id), ("updatedAt", updated_at)],
+                vec![],
+            ))
+        ),
+        1 => json().prop_map(Some),
+        2 => Just(None),
+    ];
+    let deep_link = maybe_string(&["https://q", ""]);
+    let extra = prop::collection::vec(
+        (
+            proptest::sample::select(&["links", "context", "zzz"][..]),
+            json(),
+        ),
+        0..3,
+    );
+    (event_type, marker, object, resource, deep_link, extra).prop_map(
+        |(event_type, (version, with_object), object, resource, deep_link, extra)| {
+            let data = object_of(
+                vec![
+                    ("object", object),
+                    ("resource", resource),
+                    ("deepLink", deep_link),
+                ],
+                extra,
+            );
+            object_of(
+                vec![
+                    ("id", Some(Value::from("EV1"))),
+                    ("type", Some(Value::from(event_type))),
+                    ("apiVersion", version.map(Value::from)),
+                    ("object", with_object.then(|| Value::from("event"))),
+                    ("data", Some(data)),
+                ],
+                vec![],
+            )
+        },
+    )
+}
+
+/// A legacy event and its normalised form have one correlation key, and the same key under
+/// any rule that needs only the subject (or, for unknown types, the subject's `updatedAt`).
+fn check_legacy(input: &Value) {
+    let bytes = serde_json::to_vec(input).unwrap();
+    let any = parse_any(&bytes).unwrap();
+    assert!(any.is_legacy(), "{input}");
+    let normalized = AnyEvent::New(any.clone().into_event());
+    assert_eq!(
+        normalized.correlation_key(),
+        any.correlation_key(),
+        "{input}"
+    );
+    let event_type = any.event_type();
+    let mut rules = vec![DedupeRule::Once, DedupeRule::PerDelivery];
+    if !event_type.is_known() {
+        rules.push(DedupeRule::Versioned);
+    }
+    for rule in rules {
+        let rules = CorrelationRules::new().with_rule(event_type.clone(), rule);
+        assert_eq!(
+            rules.correlate(&normalized),
+            rules.correlate(&any),
+            "{rule:?}: {input}"
+        );
+    }
+    check(input);
+}
+
 fn check(input: &Value) {
     let bytes = serde_json::to_vec(input).unwrap();
     // Any body gets a key, the same every time (retries share it), unless it offers no id.
@@ -185,6 +355,11 @@ proptest! {
     #[test]
     fn arbitrary_envelopes_never_panic_and_round_trip(input in envelope()) {
         check(&input);
+    }
+
+    #[test]
+    fn legacy_events_keep_their_correlation_key(input in legacy_event()) {
+        check_legacy(&input);
     }
 
     #[test]
