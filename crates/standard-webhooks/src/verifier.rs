@@ -344,15 +344,18 @@ impl Verifier {
         check_tolerance(timestamp, now, self.tolerance)?;
         let signatures = get(family.signature)?;
 
-        let mut v1 = [[0u8; SIGNATURE_LEN]; MAX_SIGNATURES];
-        let mut n_v1 = 0;
-        let mut saw_v1 = false;
-        #[cfg(feature = "ed25519")]
-        let mut v1a = [[0u8; 64]; MAX_SIGNATURES];
-        #[cfg(feature = "ed25519")]
-        let mut n_v1a = 0;
-        let mut saw_v1a = false;
-
+        // The entries as (version, base64) pairs; entries without a comma are skipped.
+        let entries = || {
+            signatures
+                .split(|&b| b == b' ')
+                .filter(|e| !e.is_empty())
+                .filter_map(|e| {
+                    let comma = e.iter().position(|&b| b == b',')?;
+                    Some((&e[..comma], &e[comma + 1..]))
+                })
+        };
+        // First bound the work and see which schemes are present, decoding nothing.
+        let (mut saw_v1, mut saw_v1a) = (false, false);
         for (i, entry) in signatures
             .split(|&b| b == b' ')
             .filter(|e| !e.is_empty())
@@ -364,33 +367,20 @@ impl Verifier {
                     reason: "too many signatures",
                 });
             }
-            let Some(comma) = entry.iter().position(|&b| b == b',') else {
-                continue;
-            };
-            let (version, sig) = (&entry[..comma], &entry[comma + 1..]);
-            match version {
-                b"v1" => {
-                    saw_v1 = true;
-                    if decode_sig(sig, &mut v1[n_v1]) {
-                        n_v1 += 1;
-                    }
-                }
-                b"v1a" => {
-                    saw_v1a = true;
-                    #[cfg(feature = "ed25519")]
-                    if decode_sig(sig, &mut v1a[n_v1a]) {
-                        n_v1a += 1;
-                    }
-                }
-                _ => {} // unknown versions are skipped
-            }
+            saw_v1 |= entry.starts_with(b"v1,");
+            saw_v1a |= entry.starts_with(b"v1a,");
         }
 
-        // One HMAC per configured key, however many entries there are.
-        if n_v1 > 0 {
+        // One HMAC per configured key, however many entries there are; each entry is decoded
+        // into a small stack buffer as it is compared (unknown versions are skipped).
+        if saw_v1 {
             for (key_index, secret) in self.secrets.iter().enumerate() {
                 let tag = v1_tag(&secret.0.mac, id.as_bytes(), ts_text, body);
-                if v1[..n_v1].iter().any(|c| bool::from(c.ct_eq(&tag[..]))) {
+                let matched = entries().filter(|(v, _)| *v == b"v1").any(|(_, sig)| {
+                    let mut candidate = [0u8; SIGNATURE_LEN];
+                    decode_sig(sig, &mut candidate) && bool::from(candidate.ct_eq(&tag))
+                });
+                if matched {
                     return Ok(Verified {
                         id: Some(Cow::Borrowed(id)),
                         timestamp,
@@ -402,13 +392,14 @@ impl Verifier {
         }
 
         #[cfg(feature = "ed25519")]
-        if n_v1a > 0 {
+        if saw_v1a {
             let message: [&[u8]; 5] = [id.as_bytes(), b".", ts_text, b".", body];
             for (key_index, key) in self.public_keys.iter().enumerate() {
-                if v1a[..n_v1a]
-                    .iter()
-                    .any(|sig| key.verify_parts(&message, sig))
-                {
+                let matched = entries().filter(|(v, _)| *v == b"v1a").any(|(_, sig)| {
+                    let mut candidate = [0u8; 64];
+                    decode_sig(sig, &mut candidate) && key.verify_parts(&message, &candidate)
+                });
+                if matched {
                     return Ok(Verified {
                         id: Some(Cow::Borrowed(id)),
                         timestamp,
