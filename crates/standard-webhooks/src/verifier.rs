@@ -53,6 +53,13 @@ const SVIX: Family = Family {
     signature: "svix-signature",
 };
 
+/// One family's header values as found in a request.
+struct FamilyHeaders<'h> {
+    id: Option<&'h [u8]>,
+    timestamp: Option<&'h [u8]>,
+    signature: Option<&'h [u8]>,
+}
+
 /// Quo's legacy signature header.
 pub const LEGACY_HEADER: &str = "openphone-signature";
 
@@ -306,13 +313,19 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<Verified<'h>, VerifyError> {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let family = [&WEBHOOK, &SVIX].into_iter().find(|fam| {
-            headers.header(fam.id).is_some()
-                || headers.header(fam.timestamp).is_some()
-                || headers.header(fam.signature).is_some()
+        // Each family's three headers are read once, and the first family with any of them
+        // present is used alone.
+        let family = [&WEBHOOK, &SVIX].into_iter().find_map(|fam| {
+            let found = FamilyHeaders {
+                id: headers.header(fam.id),
+                timestamp: headers.header(fam.timestamp),
+                signature: headers.header(fam.signature),
+            };
+            (found.id.is_some() || found.timestamp.is_some() || found.signature.is_some())
+                .then_some((fam, found))
         });
         match family {
-            Some(family) => self.verify_standard(family, headers, body, now),
+            Some((family, found)) => self.verify_standard(family, found, body, now),
             None => match headers.header(LEGACY_HEADER) {
                 Some(value) => self.verify_legacy(value, body, now),
                 None => Err(VerifyError::MissingHeader {
@@ -322,27 +335,25 @@ impl Verifier {
         }
     }
 
-    fn verify_standard<'h, H: HeaderSource + ?Sized>(
+    fn verify_standard<'h>(
         &self,
         family: &Family,
-        headers: &'h H,
+        found: FamilyHeaders<'h>,
         body: &[u8],
         now: u64,
     ) -> Result<Verified<'h>, VerifyError> {
-        let get = |name: &'static str| {
-            headers
-                .header(name)
-                .ok_or(VerifyError::MissingHeader { name })
+        let get = |value: Option<&'h [u8]>, name: &'static str| {
+            value.ok_or(VerifyError::MissingHeader { name })
         };
-        let id = parse_id(family.id, get(family.id)?)?;
-        let ts_text = get(family.timestamp)?;
+        let id = parse_id(family.id, get(found.id, family.id)?)?;
+        let ts_text = get(found.timestamp, family.timestamp)?;
         let timestamp =
             parse_timestamp(ts_text).map_err(|reason| VerifyError::MalformedHeader {
                 name: family.timestamp,
                 reason,
             })?;
         check_tolerance(timestamp, now, self.tolerance)?;
-        let signatures = get(family.signature)?;
+        let signatures = get(found.signature, family.signature)?;
 
         // The entries as (version, base64) pairs; entries without a comma are skipped.
         let entries = || {
