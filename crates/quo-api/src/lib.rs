@@ -1,0 +1,24 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod model;
+
+pub use model::{
+    Attempt, AttemptId, AttemptStatus, CreatedWebhook, Delivery, DeliveryFilter, DeliveryId,
+    DeliveryStatus, DeliverySummary, Envelope, ErrorBody, FieldError, NewWebhook, Page, Patch,
+    ResourceIds, RotatedKey, TestEventRequest, TriggerType, Webhook, WebhookId, WebhookStatus,
+    WebhookUpdate,
+};
+
+/// The management API version this crate speaks, sent on every request and pinned on every
+/// webhook it creates.
+pub const API_VERSION: &str = "2026-03-30";
+
+/// The version header as Quo's beta reference spells it.
+pub const VERSION_HEADER: &str = "x-quo-api-version";
+
+/// The version header as Quo's GA docs spell it; a server accepts either name.
+pub const GA_VERSION_HEADER: &str = "quo-api-version";
+
+/// Quo's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.quo.com";
