@@ -80,6 +80,28 @@ pub struct DeliverySummary {
     pub resource_id: Option<String>,
 }
 
+impl DeliverySummary {
+    /// A summary with no next attempt and without the newer docs' `eventId` and `resourceId`;
+    /// set those public fields afterwards.
+    #[must_use]
+    pub fn new(
+        id: DeliveryId,
+        event_type: EventType,
+        status: DeliveryStatus,
+        created_at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            event_type,
+            status,
+            next_attempt_at: None,
+            created_at,
+            event_id: None,
+            resource_id: None,
+        }
+    }
+}
+
 /// One delivery with the event as sent and every attempt, most recent first
 /// (`GET /webhooks/:id/events/:deliveryId`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +138,30 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
 }
 
+impl Delivery {
+    /// A delivery of `request_body` with no status, no next attempt, no attempts and without
+    /// the newer fields; set those public fields afterwards.
+    #[must_use]
+    pub fn new(
+        id: DeliveryId,
+        event_type: EventType,
+        created_at: Timestamp,
+        request_body: Event,
+    ) -> Self {
+        Self {
+            id,
+            event_type,
+            status: None,
+            next_attempt_at: None,
+            created_at,
+            event_id: None,
+            resource_id: None,
+            request_body,
+            attempts: Vec::new(),
+        }
+    }
+}
+
 /// One HTTP request of a delivery and what the receiver answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,6 +186,31 @@ pub struct Attempt {
     pub trigger_type: TriggerType,
     /// The URL it was sent to.
     pub url: String,
+}
+
+impl Attempt {
+    /// An attempt without a response body and a duration of 0 ms; set those public fields
+    /// afterwards.
+    #[must_use]
+    pub fn new(
+        id: AttemptId,
+        timestamp: Timestamp,
+        status: AttemptStatus,
+        response_status_code: u16,
+        trigger_type: TriggerType,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            id,
+            timestamp,
+            status,
+            response_status_code,
+            response_body: None,
+            response_duration_ms: 0,
+            trigger_type,
+            url: url.into(),
+        }
+    }
 }
 
 /// One page of a list, with the cursor of the next (`nextCursor`; `null` on the last page).
@@ -423,6 +494,53 @@ mod tests {
         assert_eq!(delivery.attempts[0].trigger_type, TriggerType::Scheduled);
         assert_eq!(delivery.attempts[0].response_duration_ms, 123);
         assert_eq!(serde_json::to_value(&delivery).unwrap(), value);
+    }
+
+    #[test]
+    fn constructors_build_the_documented_delivery_detail() {
+        let created: Timestamp = "2026-04-13T12:00:00Z".parse().unwrap();
+        let event: Event = serde_json::from_value(json!({
+            "id": "EV123", "apiVersion": "2026-03-30", "createdAt": "2026-04-13T12:00:00.000Z",
+            "type": "message.received",
+            "data": { "resource": { "id": "AC-message", "text": "hello" } }
+        }))
+        .unwrap();
+        let mut attempt = Attempt::new(
+            AttemptId::from("atmpt_2abcDEFghiJKLmnoPQRstu"),
+            "2026-04-13T12:00:01Z".parse().unwrap(),
+            AttemptStatus::Success,
+            200,
+            TriggerType::Scheduled,
+            "https://example.com/webhooks/quo",
+        );
+        attempt.response_body = Some("{\"ok\":true}".to_owned());
+        attempt.response_duration_ms = 123;
+        let mut delivery = Delivery::new(
+            DeliveryId::from("msg_2abcDEFghiJKLmnoPQRstu"),
+            EventType::MessageReceived,
+            created,
+            event.clone(),
+        );
+        delivery.attempts.push(attempt);
+        let value = serde_json::to_value(&delivery).unwrap();
+        assert_eq!(value["attempts"][0]["responseDurationMs"], 123);
+        assert_eq!(value["requestBody"]["id"], "EV123");
+        assert!(value.get("status").is_none());
+        let back: Delivery = serde_json::from_value(value).unwrap();
+        assert_eq!(back, delivery);
+
+        let summary = DeliverySummary::new(
+            DeliveryId::from("msg_1"),
+            EventType::CallCompleted,
+            DeliveryStatus::Pending,
+            created,
+        );
+        assert_eq!(
+            serde_json::to_value(&summary).unwrap(),
+            json!({"id": "msg_1", "eventType": "call.completed", "status": "pending",
+                   "nextAttemptAt": null, "createdAt": "2026-04-13T12:00:00.000Z",
+                   "eventId": null, "resourceId": null})
+        );
     }
 
     #[test]

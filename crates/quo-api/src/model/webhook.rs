@@ -129,6 +129,31 @@ pub struct Webhook {
 }
 
 impl Webhook {
+    /// A webhook with Quo's defaults for what is not given: no label, enabled, every phone
+    /// number, [`API_VERSION`](crate::API_VERSION), `updatedAt` = `createdAt`. Set the other
+    /// public fields afterwards (for a server, such as the emulator, that builds answers).
+    #[must_use]
+    pub fn new(
+        id: WebhookId,
+        org_id: impl Into<String>,
+        url: impl Into<String>,
+        events: Vec<EventType>,
+        created_at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            org_id: org_id.into(),
+            label: None,
+            status: WebhookStatus::Enabled,
+            url: url.into(),
+            created_at,
+            updated_at: created_at,
+            events,
+            resource_ids: ResourceIds::All,
+            api_version: crate::API_VERSION.to_owned(),
+        }
+    }
+
     /// Whether an event of `event_type` about `phone_number_id` (`None` for contact events
     /// and others that belong to no number) is delivered to this webhook, its status aside.
     #[must_use]
@@ -433,6 +458,21 @@ mod tests {
             "resourceIds": ["PNabc123"],
             "apiVersion": "2026-03-30"
         })
+    }
+
+    #[test]
+    fn new_webhook_resource_has_quo_defaults_and_writes_the_documented_json() {
+        let created: Timestamp = "2026-04-13T12:00:00Z".parse().unwrap();
+        let mut webhook = Webhook::new(
+            WebhookId::from("123"),
+            "OR123",
+            "https://example.com/webhooks/quo",
+            vec![EventType::CallSummaryCompleted, EventType::ContactUpdated],
+            created,
+        );
+        webhook.label = Some("Production webhook".to_owned());
+        webhook.resource_ids = ResourceIds::phone_numbers(["PNabc123"]);
+        assert_eq!(serde_json::to_value(&webhook).unwrap(), documented_webhook());
     }
 
     #[test]
