@@ -1,0 +1,355 @@
+//! The `deliveries` table: the delivery history and, through `next_attempt_at`,
+//! `manual_pending` and `claimed`, the engine's queue.
+
+use quo_api::{DeliveryFilter, DeliveryId, DeliveryStatus, DeliverySummary};
+use quo_webhooks::EventType;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::clock::from_ms;
+
+/// A delivery to write.
+#[derive(Debug, Clone)]
+pub(crate) struct Insert {
+    pub(crate) id: String,
+    pub(crate) webhook_id: i64,
+    pub(crate) event_id: String,
+    pub(crate) event_type: String,
+    pub(crate) resource_id: Option<String>,
+    pub(crate) payload: std::sync::Arc<str>,
+    pub(crate) is_test: bool,
+    pub(crate) created_at: i64,
+}
+
+/// Writes new deliveries, each due at once, inside the caller's transaction.
+pub(crate) async fn insert_all(
+    conn: &mut SqliteConnection,
+    deliveries: &[Insert],
+) -> Result<(), sqlx::Error> {
+    // SQLite allows 32766 parameters per statement: 9 per row, in chunks well below that.
+    for chunk in deliveries.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT INTO deliveries (id, webhook_id, event_id, event_type, resource_id, payload, \
+             is_test, status, next_attempt_at, created_at) ",
+        );
+        query.push_values(chunk, |mut row, d| {
+            row.push_bind(&d.id)
+                .push_bind(d.webhook_id)
+                .push_bind(&d.event_id)
+                .push_bind(&d.event_type)
+                .push_bind(d.resource_id.as_deref())
+                .push_bind(&*d.payload)
+                .push_bind(i64::from(d.is_test))
+                .push_bind("pending")
+                .push_bind(d.created_at)
+                .push_bind(d.created_at);
+        });
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A delivery's row without its payload.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct SummaryRow {
+    pub(crate) seq: i64,
+    pub(crate) id: String,
+    pub(crate) event_id: String,
+    pub(crate) event_type: String,
+    pub(crate) resource_id: Option<String>,
+    pub(crate) status: String,
+    pub(crate) next_attempt_at: Option<i64>,
+    pub(crate) manual_pending: i64,
+    pub(crate) created_at: i64,
+}
+
+impl SummaryRow {
+    /// The API's view. A queued manual attempt is due at once, so `nextAttemptAt` is then
+    /// `now`.
+    pub(crate) fn to_model(&self, now: i64) -> DeliverySummary {
+        let mut summary = DeliverySummary::new(
+            DeliveryId::from(self.id.clone()),
+            EventType::from(self.event_type.as_str()),
+            DeliveryStatus::from(self.status.as_str()),
+            from_ms(self.created_at),
+        );
+        summary.next_attempt_at = self.next_attempt(now).map(from_ms);
+        summary.event_id = Some(self.event_id.clone());
+        summary.resource_id.clone_from(&self.resource_id);
+        summary
+    }
+
+    pub(crate) fn next_attempt(&self, now: i64) -> Option<i64> {
+        if self.manual_pending > 0 {
+            Some(self.next_attempt_at.map_or(now, |at| at.min(now)))
+        } else {
+            self.next_attempt_at
+        }
+    }
+}
+
+const SUMMARY_COLUMNS: &str =
+    "seq, id, event_id, event_type, resource_id, status, next_attempt_at, manual_pending, created_at";
+
+/// One page, newest first: at most `limit` rows after the row `after_seq`, plus one more if
+/// there is one (so the caller knows whether to hand out a cursor).
+pub(crate) async fn list(
+    pool: &SqlitePool,
+    webhook_id: i64,
+    filter: &DeliveryFilter,
+    after_seq: Option<i64>,
+    limit: u32,
+) -> Result<Vec<SummaryRow>, sqlx::Error> {
+    let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE webhook_id = "
+    ));
+    query.push_bind(webhook_id);
+    if let Some(seq) = after_seq {
+        query.push(" AND seq < ").push_bind(seq);
+    }
+    if let Some(status) = &filter.status {
+        query.push(" AND status = ").push_bind(status.as_str().to_owned());
+    }
+    if !filter.event_types.is_empty() {
+        query.push(" AND event_type IN (");
+        let mut list = query.separated(", ");
+        for event_type in &filter.event_types {
+            list.push_bind(event_type.as_str().to_owned());
+        }
+        query.push(")");
+    }
+    if let Some(before) = filter.created_before {
+        query.push(" AND created_at < ").push_bind(before.as_millisecond());
+    }
+    if let Some(after) = filter.created_after {
+        // `createdAt` is shown to the millisecond: "after 12:00:00.000Z" excludes that instant.
+        query.push(" AND created_at > ").push_bind(after.as_millisecond());
+    }
+    if let Some(resource_id) = &filter.resource_id {
+        query.push(" AND resource_id = ").push_bind(resource_id.clone());
+    }
+    query
+        .push(" ORDER BY seq DESC LIMIT ")
+        .push_bind(i64::from(limit) + 1);
+    query.build_query_as().fetch_all(pool).await
+}
+
+/// A delivery with its payload.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    #[sqlx(flatten)]
+    pub(crate) summary: SummaryRow,
+    pub(crate) payload: String,
+}
+
+pub(crate) async fn get(
+    pool: &SqlitePool,
+    webhook_id: i64,
+    id: &str,
+) -> Result<Option<DeliveryRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS}, payload FROM deliveries WHERE webhook_id = $1 AND id = $2"
+    ))
+    .bind(webhook_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The position of a delivery of `webhook_id`, for a cursor.
+pub(crate) async fn seq_of(
+    pool: &SqlitePool,
+    webhook_id: i64,
+    id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT seq FROM deliveries WHERE webhook_id = $1 AND id = $2")
+        .bind(webhook_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Queues a manual attempt. A failed delivery is `sending` again until it is made.
+pub(crate) async fn request_manual(
+    pool: &SqlitePool,
+    webhook_id: i64,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET manual_pending = manual_pending + 1, \
+         status = CASE WHEN status = 'failed' THEN 'sending' ELSE status END \
+         WHERE webhook_id = $1 AND id = $2",
+    )
+    .bind(webhook_id)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Releases every claim: called at start-up, when no attempt of this process is in flight.
+pub(crate) async fn release_all_claims(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("UPDATE deliveries SET claimed = 0 WHERE claimed = 1")
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// A delivery the engine has claimed, with what it needs to send it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Claimed {
+    pub(crate) seq: i64,
+    pub(crate) id: String,
+    pub(crate) webhook_id: i64,
+    pub(crate) payload: String,
+    pub(crate) attempts_made: i64,
+    pub(crate) manual_pending: i64,
+    pub(crate) url: String,
+    pub(crate) secret: String,
+    pub(crate) previous_secret: Option<String>,
+    pub(crate) previous_secret_until: Option<i64>,
+}
+
+impl Claimed {
+    /// Whether the attempt about to be made is a manual one (a queued manual attempt is made
+    /// before a scheduled one that is also due).
+    pub(crate) fn is_manual(&self) -> bool {
+        self.manual_pending > 0
+    }
+}
+
+/// Which deliveries may be claimed: not claimed, due, and for a webhook that is enabled
+/// (test events go out whatever the status), skipping webhooks that have all the attempts
+/// in flight they may have.
+fn push_claimable(query: &mut QueryBuilder<'_, Sqlite>, busy: &[i64]) {
+    query.push(
+        " d.claimed = 0 AND (w.status = 'enabled' OR d.is_test = 1) \
+          AND (d.status <> 'success' OR d.manual_pending > 0)",
+    );
+    if !busy.is_empty() {
+        query.push(" AND d.webhook_id NOT IN (");
+        let mut list = query.separated(", ");
+        for id in busy {
+            list.push_bind(*id);
+        }
+        query.push(")");
+    }
+}
+
+const CLAIM_COLUMNS: &str = "d.seq, d.id, d.webhook_id, d.payload, d.attempts_made, \
+     d.manual_pending, w.url, w.secret, w.previous_secret, \
+     w.previous_secret_until";
+
+/// Claims up to `limit` due deliveries in one transaction: queued manual attempts first,
+/// then scheduled ones, oldest due first.
+pub(crate) async fn claim_due(
+    pool: &SqlitePool,
+    now: i64,
+    limit: usize,
+    busy: &[i64],
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut claimed: Vec<Claimed> = Vec::new();
+    for manual in [true, false] {
+        let room = limit - i64::try_from(claimed.len()).unwrap_or(i64::MAX);
+        if room <= 0 {
+            break;
+        }
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+            "SELECT {CLAIM_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE"
+        ));
+        push_claimable(&mut query, busy);
+        if manual {
+            query.push(" AND d.manual_pending > 0 ORDER BY d.seq");
+        } else {
+            query
+                .push(" AND d.next_attempt_at <= ")
+                .push_bind(now)
+                .push(" AND d.manual_pending = 0 ORDER BY d.next_attempt_at");
+        }
+        query.push(" LIMIT ").push_bind(room);
+        let rows: Vec<Claimed> = query.build_query_as().fetch_all(&mut *tx).await?;
+        claimed.extend(rows);
+    }
+    if !claimed.is_empty() {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "UPDATE deliveries SET claimed = 1, \
+             status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END WHERE seq IN (",
+        );
+        let mut list = query.separated(", ");
+        for row in &claimed {
+            list.push_bind(row.seq);
+        }
+        query.push(")");
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// When the next delivery that could be claimed falls due (now, for a queued manual
+/// attempt); `None` when nothing is queued.
+pub(crate) async fn next_due(
+    pool: &SqlitePool,
+    now: i64,
+    busy: &[i64],
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+        "SELECT MIN(CASE WHEN d.manual_pending > 0 THEN ",
+    );
+    query.push_bind(now);
+    query.push(
+        " ELSE d.next_attempt_at END) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE (d.next_attempt_at IS NOT NULL OR d.manual_pending > 0) AND",
+    );
+    push_claimable(&mut query, busy);
+    query.build_query_scalar().fetch_one(pool).await
+}
+
+/// What an attempt changes in its delivery.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub(crate) seq: i64,
+    pub(crate) success: bool,
+    pub(crate) manual: bool,
+    /// For a failed scheduled attempt, when the next is due (`None`: none is left).
+    pub(crate) next_attempt_at: Option<i64>,
+}
+
+/// Records the outcome of an attempt and releases the claim, inside the caller's
+/// transaction. A delivery deleted meanwhile (its webhook was) is left alone.
+pub(crate) async fn finish(
+    conn: &mut SqliteConnection,
+    outcome: &Outcome,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET claimed = 0, \
+         attempts_made = attempts_made + $2, \
+         manual_pending = CASE WHEN manual_pending > $3 THEN manual_pending - $3 ELSE 0 END, \
+         next_attempt_at = CASE WHEN $4 = 1 OR status = 'success' THEN NULL \
+             WHEN $2 = 1 THEN $5 ELSE next_attempt_at END, \
+         status = CASE WHEN $4 = 1 OR status = 'success' THEN 'success' \
+             WHEN (CASE WHEN $2 = 1 THEN $5 ELSE next_attempt_at END) IS NOT NULL \
+                 OR manual_pending > $3 THEN 'sending' \
+             ELSE 'failed' END \
+         WHERE seq = $1",
+    )
+    .bind(outcome.seq)
+    .bind(i64::from(!outcome.manual))
+    .bind(i64::from(outcome.manual))
+    .bind(i64::from(outcome.success))
+    .bind(outcome.next_attempt_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// How many deliveries there are, and how many wait for an attempt (for tests and benches).
+pub(crate) async fn counts(pool: &SqlitePool) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NOT NULL \
+         OR manual_pending > 0 THEN 1 ELSE 0 END), 0) FROM deliveries",
+    )
+    .fetch_one(pool)
+    .await
+}

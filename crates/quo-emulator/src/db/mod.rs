@@ -1,0 +1,89 @@
+//! The store: SQLite through sqlx, one module per table. The queries use `$N` parameters,
+//! `RETURNING` and `CASE` only, so that a PostgreSQL store could run them with its own
+//! migration.
+//!
+//! Writes go through one connection (SQLite has one writer at a time; queueing in the pool is
+//! cheaper than `SQLITE_BUSY` retries), reads through a small pool of their own. The file is
+//! in WAL mode with `synchronous = NORMAL`: a committed transaction survives the process being
+//! killed (`kill -9`); only a power cut can lose the last commits.
+
+pub(crate) mod attempts;
+pub(crate) mod deliveries;
+pub(crate) mod webhooks;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::config::DbLocation;
+use crate::Error;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The two pools over one database.
+#[derive(Debug, Clone)]
+pub(crate) struct Db {
+    /// The single writing connection.
+    pub(crate) writer: SqlitePool,
+    /// Connections for reads (the writer itself for an in-memory database).
+    pub(crate) reader: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then releases every delivery a
+    /// previous process held when it stopped, so that its attempt is made again.
+    pub(crate) async fn open(location: &DbLocation) -> Result<Self, Error> {
+        let db = match location {
+            DbLocation::Memory => {
+                let options = SqliteConnectOptions::from_str("sqlite::memory:")?
+                    .foreign_keys(true);
+                // One connection that never closes: the database lives as long as it does.
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options)
+                    .await?;
+                Self {
+                    writer: pool.clone(),
+                    reader: pool,
+                }
+            }
+            DbLocation::File(path) => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(|e| Error::Store(format!("opening {}: {e}", path.display())))?;
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options.read_only(true))
+                    .await
+                    .map_err(|e| Error::Store(format!("opening {}: {e}", path.display())))?;
+                Self { writer, reader }
+            }
+        };
+        MIGRATOR.run(&db.writer).await?;
+        deliveries::release_all_claims(&db.writer).await?;
+        Ok(db)
+    }
+
+    /// Closes both pools, so that every commit is on disk and the file can be reopened.
+    pub(crate) async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}

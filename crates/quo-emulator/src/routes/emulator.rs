@@ -1,0 +1,244 @@
+//! The emulator's own endpoints (not Quo's): make an event happen, move the virtual clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::StatusCode,
+    response::Response,
+};
+use quo_api::{DeliveryId, WebhookId};
+use quo_webhooks::{Event, EventType};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{AppState, SharedState, envelope, read_json};
+use crate::clock::to_ms;
+use crate::db::{self, deliveries};
+use crate::error::ApiError;
+use crate::{ids, payload};
+
+/// The body of `POST /emulator/events`: an event to make happen.
+///
+/// ```json
+/// {"type": "call.completed", "phoneNumberId": "PNabc123", "data": {"resource": {"duration": 7}}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TriggerRequest {
+    /// The event type (one with a documented sample).
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// The Quo number the event is about (`data.context.phoneNumberId`); the sample's own
+    /// when left out. Webhooks filtered on `resourceIds` hear only their numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+    /// Fields merged into the sample's `data` (objects merge key by key, other values
+    /// replace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+impl TriggerRequest {
+    /// An event of `event_type` with the sample's number and data.
+    #[must_use]
+    pub fn new(event_type: EventType) -> Self {
+        Self {
+            event_type,
+            phone_number_id: None,
+            data: None,
+        }
+    }
+
+    /// About the Quo number `phone_number_id`.
+    #[must_use]
+    pub fn phone_number_id(mut self, phone_number_id: impl Into<String>) -> Self {
+        self.phone_number_id = Some(phone_number_id.into());
+        self
+    }
+
+    /// With `data` merged into the sample's `data`.
+    #[must_use]
+    pub fn data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
+/// One delivery an event was fanned out to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TriggeredDelivery {
+    /// The webhook it goes to.
+    pub webhook_id: WebhookId,
+    /// The delivery (`msg_...`, the `webhook-id` header of its attempts).
+    pub id: DeliveryId,
+}
+
+/// The answer to `POST /emulator/events` (inside `{"data": ...}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TriggeredEvent {
+    /// The event as it is sent.
+    pub event: Event,
+    /// One delivery per enabled webhook subscribed to it; empty when none is.
+    pub deliveries: Vec<TriggeredDelivery>,
+}
+
+/// Builds the event and writes one delivery per matching enabled webhook, in one
+/// transaction, before answering.
+pub(crate) async fn trigger_event(
+    state: &AppState,
+    request: &TriggerRequest,
+) -> Result<TriggeredEvent, ApiError> {
+    if !request.event_type.is_known() {
+        return Err(ApiError::field_value(
+            "/body/type",
+            "is not a supported event type",
+            json!(request.event_type.as_str()),
+        ));
+    }
+    if let Some(pn) = &request.phone_number_id
+        && !(pn.len() > 2 && pn.starts_with("PN"))
+    {
+        return Err(ApiError::field_value(
+            "/body/phoneNumberId",
+            "must be a phone number id (PN...)",
+            json!(pn),
+        ));
+    }
+    let now = state.clock.now();
+    let built = payload::new_event(
+        &request.event_type,
+        request.phone_number_id.as_deref(),
+        request.data.as_ref(),
+        now,
+    )
+    .map_err(|e| ApiError::field(e.path, e.message))?;
+    let event: Event = serde_json::from_str(&built.json).map_err(|e| ApiError::internal(&e))?;
+    let mut targets = Vec::new();
+    for row in db::webhooks::list_enabled(&state.db.reader).await? {
+        let webhook = row.to_model()?;
+        if webhook.subscribes_to(&built.event_type, built.phone_number_id.as_deref()) {
+            targets.push(row.id);
+        }
+    }
+    let json: Arc<str> = Arc::from(built.json.as_str());
+    let inserts: Vec<deliveries::Insert> = targets
+        .iter()
+        .map(|&webhook_id| deliveries::Insert {
+            id: ids::delivery_id(),
+            webhook_id,
+            event_id: built.id.clone(),
+            event_type: built.event_type.as_str().to_owned(),
+            resource_id: built.resource_id.clone(),
+            payload: Arc::clone(&json),
+            is_test: false,
+            created_at: to_ms(now),
+        })
+        .collect();
+    if !inserts.is_empty() {
+        let mut tx = state.db.writer.begin().await?;
+        deliveries::insert_all(&mut tx, &inserts).await?;
+        tx.commit().await?;
+        state.engine.wake();
+    }
+    Ok(TriggeredEvent {
+        event,
+        deliveries: inserts
+            .into_iter()
+            .map(|d| TriggeredDelivery {
+                webhook_id: WebhookId::from(d.webhook_id.to_string()),
+                id: DeliveryId::from(d.id),
+            })
+            .collect(),
+    })
+}
+
+pub(crate) async fn trigger(
+    State(state): State<SharedState>,
+    request: Request<Body>,
+) -> Result<Response, ApiError> {
+    let value = read_json(&state, request).await?;
+    let Some(body) = value.as_object() else {
+        return Err(ApiError::field("/body", "must be a JSON object"));
+    };
+    match body.get("type") {
+        None => return Err(ApiError::field("/body/type", "is required")),
+        Some(t) if !t.is_string() => {
+            return Err(ApiError::field_value("/body/type", "must be a string", t.clone()));
+        }
+        Some(_) => {}
+    }
+    if let Some(pn) = body.get("phoneNumberId")
+        && !(pn.is_string() || pn.is_null())
+    {
+        return Err(ApiError::field_value(
+            "/body/phoneNumberId",
+            "must be a string",
+            pn.clone(),
+        ));
+    }
+    let request: TriggerRequest =
+        serde_json::from_value(value).map_err(|e| ApiError::field("/body", e.to_string()))?;
+    let triggered = trigger_event(&state, &request).await?;
+    Ok(envelope(StatusCode::OK, triggered))
+}
+
+/// Waits until every attempt due at the emulator's time has been made and recorded, or
+/// `limit` has passed.
+pub(crate) async fn settle(state: &AppState, limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if state.engine.in_flight() == 0 {
+            let now = to_ms(state.clock.now());
+            match deliveries::next_due(&state.db.writer, now, &[]).await {
+                Ok(Some(at)) if at <= now => {}
+                _ => return,
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Moves the virtual clock, wakes the engine, and waits for the attempts that fell due.
+pub(crate) async fn advance_clock(state: &AppState, by: Duration) {
+    state.virtual_clock.advance(by);
+    state.engine.wake();
+    settle(state, state.config.attempt_timeout * 2 + Duration::from_secs(5)).await;
+}
+
+pub(crate) async fn advance(
+    State(state): State<SharedState>,
+    request: Request<Body>,
+) -> Result<Response, ApiError> {
+    let value = read_json(&state, request).await?;
+    let by = match value.get("by") {
+        Some(Value::String(text)) => crate::config::parse_duration(text)
+            .map_err(|e| ApiError::field_value("/body/by", e, json!(text)))?,
+        Some(other) => {
+            return Err(ApiError::field_value(
+                "/body/by",
+                "must be a duration with a unit, such as \"5m\"",
+                other.clone(),
+            ));
+        }
+        None => return Err(ApiError::field("/body/by", "is required (such as \"5m\")")),
+    };
+    advance_clock(&state, by).await;
+    let now = state.clock.now();
+    Ok(envelope(
+        StatusCode::OK,
+        json!({
+            "now": quo_api::model::time::format(now),
+            "offsetMs": u64::try_from(state.virtual_clock.offset().as_millis()).unwrap_or(u64::MAX),
+        }),
+    ))
+}
