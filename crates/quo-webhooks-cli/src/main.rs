@@ -6,6 +6,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod client;
+mod emulator;
 mod keys;
 mod metrics;
 mod send;
@@ -30,6 +31,9 @@ struct Cli {
 enum Command {
     /// Run a verifying, deduplicating webhook receiver.
     Serve(serve::ServeArgs),
+    /// Run a local stand-in for Quo's webhook API and delivery engine (`emulator trigger`
+    /// makes an event happen on a running one).
+    Emulator(emulator::EmulatorArgs),
     /// Send signed deliveries to a receiver and print each answer.
     Send(send::SendArgs),
     /// Print the signature headers for a body (for curl and other HTTP clients).
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_async(serve::run(args)),
         Command::Send(args) => run_async(send::run(args)),
+        Command::Emulator(args) => run_async(emulator::run(args)),
         Command::Sign(args) => sign::sign(args),
         Command::Verify(args) => sign::verify(args),
         Command::Secret(SecretCommand::Generate { kind }) => {

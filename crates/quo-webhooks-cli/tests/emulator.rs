@@ -1,0 +1,293 @@
+//! `quo-webhooks emulator` as a process: it survives `kill -9` mid-schedule, and it delivers
+//! to our own `serve`, which verifies and prints each event.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use standard_webhooks::{Secret, Verifier};
+
+const BIN: &str = env!("CARGO_BIN_EXE_quo-webhooks");
+
+fn cmd() -> Command {
+    let mut c = Command::new(BIN);
+    c.env_remove("QUO_API_KEY")
+        .env_remove("QUO_WEBHOOK_SECRET")
+        .env_remove("RUST_LOG");
+    c
+}
+
+/// A child process killed on drop, its output collected line by line.
+struct Proc {
+    child: Child,
+    out: Arc<Mutex<Vec<String>>>,
+    err: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proc {
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn quo-webhooks");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(Vec::new()));
+        for (stream, lines) in [
+            (Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, out.clone()),
+            (Box::new(child.stderr.take().unwrap()), err.clone()),
+        ] {
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        Self { child, out, err }
+    }
+
+    fn stdout(&self) -> Vec<String> {
+        self.out.lock().unwrap().clone()
+    }
+
+    fn stderr(&self) -> String {
+        self.err.lock().unwrap().join("\n")
+    }
+
+    /// Waits for a stdout line containing `needle`.
+    fn line_with(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(line) = self.stdout().into_iter().find(|l| l.contains(needle)) {
+                return line;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no line with {needle:?}; stdout {:?}; stderr {}",
+                self.stdout(),
+                self.stderr()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the emulator; returns it and its address.
+fn emulator(args: &[&str]) -> (Proc, SocketAddr) {
+    let mut command = cmd();
+    command
+        .args(["emulator", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
+        .args(args);
+    let proc = Proc::spawn(command);
+    let line = proc.line_with("webhook API on http://");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    (proc, addr)
+}
+
+/// One JSON request over HTTP/1.1 with the key and the version header.
+fn api(addr: SocketAddr, key: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: {key}\r\n\
+         x-quo-api-version: 2026-03-30\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let status = raw[9..12].parse().unwrap();
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// A request the test receiver got: its headers (lower-case names) and body.
+type Got = (Vec<(String, String)>, Vec<u8>);
+
+/// A minimal receiver: answers 500 to its first `fail` requests, then 200.
+fn receiver(fail: usize) -> (String, Arc<Mutex<Vec<Got>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+    let seen = got.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.trim_end().split_once(':') {
+                    headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+                }
+            }
+            let length: usize = headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .map_or(0, |(_, v)| v.parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let n = {
+                let mut seen = seen.lock().unwrap();
+                seen.push((headers, body));
+                seen.len()
+            };
+            let status = if n <= fail { "500 Internal Server Error" } else { "200 OK" };
+            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (url, got)
+}
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn verify(key: &str, (headers, body): &Got) {
+    let secret: Secret = key.parse().unwrap();
+    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    Verifier::new(secret)
+        .verify(&pairs, body)
+        .expect("the delivery verifies");
+}
+
+#[test]
+fn kill_9_mid_schedule_then_restart_on_the_same_file_resumes_the_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emu.sqlite");
+    let db = db.to_str().unwrap();
+    let args = ["--db", db, "--api-key", "k1", "--retry-schedule", "2s", "--no-jitter"];
+    let (url, got) = receiver(1);
+
+    let (mut first, addr) = emulator(&args);
+    let (status, created) = api(addr, "k1", "POST", "/webhooks", Some(json!({"url": url, "events": ["call.completed"]})));
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let key = created["data"]["key"].as_str().unwrap().to_owned();
+    let (status, triggered) = api(addr, "k1", "POST", "/emulator/events", Some(json!({"type": "call.completed"})));
+    assert_eq!(status, 200, "{triggered}");
+    let delivery = triggered["data"]["deliveries"][0]["id"].as_str().unwrap().to_owned();
+    let detail_path = format!("/webhooks/{id}/events/{delivery}");
+    wait_until(Duration::from_secs(10), || {
+        let (_, d) = api(addr, "k1", "GET", &detail_path, None);
+        d["data"]["attempts"].as_array().is_some_and(|a| a.len() == 1)
+    });
+    let (_, before) = api(addr, "k1", "GET", &detail_path, None);
+    assert_eq!(before["data"]["status"], "sending");
+    assert!(before["data"]["nextAttemptAt"].is_string());
+
+    // SIGKILL: no chance to flush or close anything.
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let killed_at = Instant::now();
+
+    let (second, addr) = emulator(&args);
+    let (status, webhook) = api(addr, "k1", "GET", &format!("/webhooks/{id}"), None);
+    assert_eq!(status, 200);
+    assert_eq!(webhook["data"]["url"], url.as_str());
+    let (_, after) = api(addr, "k1", "GET", &detail_path, None);
+    assert_eq!(after["data"]["attempts"], before["data"]["attempts"]);
+    assert_eq!(after["data"]["nextAttemptAt"], before["data"]["nextAttemptAt"]);
+
+    wait_until(Duration::from_secs(15), || got.lock().unwrap().len() >= 2);
+    assert!(killed_at.elapsed() < Duration::from_secs(10));
+    wait_until(Duration::from_secs(10), || {
+        let (_, d) = api(addr, "k1", "GET", &detail_path, None);
+        d["data"]["status"] == "success"
+    });
+    let (_, done) = api(addr, "k1", "GET", &detail_path, None);
+    let attempts = done["data"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0]["responseStatusCode"], 200);
+    assert_eq!(attempts[1]["responseStatusCode"], 500);
+    let got = got.lock().unwrap();
+    for request in got.iter() {
+        verify(&key, request);
+        let id_header = request.0.iter().find(|(n, _)| n == "webhook-id").unwrap();
+        assert_eq!(id_header.1, delivery);
+    }
+    drop(second);
+}
+
+#[test]
+fn serve_receives_verifies_and_prints_what_the_emulator_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e2e.sqlite");
+    // No key given: one is made and printed once.
+    let (emu, addr) = emulator(&["--db", db.to_str().unwrap()]);
+    let line = emu.line_with("API key");
+    let key = line.rsplit(' ').next().unwrap().to_owned();
+    assert!(key.starts_with("quo_emu_"));
+    assert_eq!(emu.stdout().iter().filter(|l| l.contains(&key)).count(), 1);
+
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/webhooks");
+    let (status, created) = api(addr, &key, "POST", "/webhooks", Some(json!({"url": url, "events": ["call.completed"]})));
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let secret = created["data"]["key"].as_str().unwrap().to_owned();
+
+    let mut serve = cmd();
+    serve.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--secret", &secret]);
+    let serve = Proc::spawn(serve);
+    wait_until(Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+
+    // From a second terminal: `emulator trigger`.
+    let output = cmd()
+        .args(["emulator", "trigger", "--event", "call.completed", "--url", &format!("http://{addr}")])
+        .env("QUO_API_KEY", &key)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let triggered: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let event_id = triggered["data"]["event"]["id"].as_str().unwrap().to_owned();
+    let delivery = triggered["data"]["deliveries"][0]["id"].as_str().unwrap().to_owned();
+
+    wait_until(Duration::from_secs(10), || serve.stdout().iter().any(|l| l.contains(&event_id)));
+    let printed: Value = serde_json::from_str(serve.stdout().iter().find(|l| l.contains(&event_id)).unwrap()).unwrap();
+    // serve verified it (scheme `webhook`) and printed the event under the delivery's id.
+    assert_eq!(printed["id"], delivery.as_str());
+    assert_eq!(printed["event"]["type"], "call.completed");
+    assert_eq!(printed["event"]["id"], event_id.as_str());
+    wait_until(Duration::from_secs(10), || {
+        let (_, d) = api(addr, &key, "GET", &format!("/webhooks/{id}/events/{delivery}"), None);
+        d["data"]["status"] == "success"
+    });
+    // The trigger command with a wrong key fails with the 401 body, not the key.
+    let output = cmd()
+        .args(["emulator", "trigger", "--event", "call.completed", "--url", &format!("http://{addr}"), "--api-key", "nope"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("401"));
+    // The key is never logged.
+    assert!(!emu.stderr().contains(&key));
+}
