@@ -598,3 +598,63 @@ async fn a_restart_on_the_same_file_loses_nothing_and_resumes_retries() {
     assert_eq!(after.attempts.len(), 2);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn fault_injection_duplicates_replays_and_skews_without_changing_the_record() {
+    let mut faults = quo_emulator::Faults::default();
+    faults.duplicate = true;
+    faults.replay_old = Some(Duration::from_secs(600));
+    faults.clock_skew_secs = -30;
+    let emu = Emulator::builder().faults(faults).build().await.unwrap();
+    let receiver = Receiver::start().await;
+    let (id, _) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
+    let got = receiver.wait_for(3).await;
+    let delivery_id = triggered.deliveries[0].id.as_str();
+    assert!(got.iter().all(|r| r.header("webhook-id") == delivery_id));
+    let mut stamps: Vec<i64> = got
+        .iter()
+        .map(|r| r.header("webhook-timestamp").parse().unwrap())
+        .collect();
+    stamps.sort_unstable();
+    let now = jiff::Timestamp::now().as_second();
+    // Two identical concurrent sends, skewed 30 s back, and one replay 10 minutes older.
+    assert_eq!(stamps[1], stamps[2]);
+    assert!((now - 30 - stamps[1]).abs() <= 2, "{stamps:?}");
+    assert_eq!(stamps[1] - stamps[0], 600);
+    emu.settle(SETTLE).await;
+    let d = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
+    assert_eq!(d.attempts.len(), 1, "only the first send is recorded");
+}
+
+#[tokio::test]
+async fn fault_reorder_spreads_first_attempts() {
+    let mut faults = quo_emulator::Faults::default();
+    faults.reorder_window = Some(Duration::from_millis(300));
+    let emu = Emulator::builder().faults(faults).build().await.unwrap();
+    let receiver = Receiver::start().await;
+    webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
+    let mut sent = Vec::new();
+    for _ in 0..20 {
+        let t = emu
+            .trigger(TriggerRequest::new(EventType::CallCompleted))
+            .await
+            .unwrap();
+        sent.push(t.event.id);
+    }
+    let got = receiver.wait_for(20).await;
+    let arrived: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_ne!(
+        arrived, sent,
+        "20 deliveries held up to 300 ms each arrive out of order"
+    );
+}
