@@ -114,10 +114,10 @@ fn apply(value: &mut Value, selector: usize, mutation: &Mutation) {
     let pick = |list: &Vec<Path>| (!list.is_empty()).then(|| pointer(&list[selector % list.len()]));
     match mutation {
         Mutation::AddField(key, extra) => {
-            if let Some(at) = pick(&places.objects) {
-                if let Some(Value::Object(map)) = value.pointer_mut(&at) {
-                    map.insert(key.clone(), extra.clone());
-                }
+            if let Some(at) = pick(&places.objects)
+                && let Some(Value::Object(map)) = value.pointer_mut(&at)
+            {
+                map.insert(key.clone(), extra.clone());
             }
         }
         Mutation::Null => {
