@@ -748,10 +748,7 @@ mod tests {
             "context": { "orgId": "OR1", "actorId": "US1", "phoneNumberId": null } } });
         let event = round_trip(&input);
         let data = event.data.as_task().unwrap();
-        assert_eq!(
-            data.resource.as_ref().unwrap().assigned_to.as_deref(),
-            Some("US2")
-        );
+        assert_eq!(data.resource.as_ref().unwrap().assignee_id(), Some("US2"));
         assert_eq!(event.resource_id(), Some("TK1"));
         assert_eq!(event.org_id(), Some("OR1"));
         assert_eq!(event.phone_number_id(), None);

@@ -52,13 +52,37 @@ json_object! {
         "dueDate" => due_date: String,
         /// What changed (`task.updated`).
         "updatedFields" => updated_fields: UpdatedFields,
-        /// Whom it was assigned to, a user id (`task.assigned`).
-        "assignedTo" => assigned_to: String,
-        /// Whom it was taken from, a user id (`task.unassigned`).
-        "unassignedFrom" => unassigned_from: String,
+        /// Whom it was assigned to (`task.assigned`). Quo documents no type for it: a user id
+        /// in every example, but any JSON value is kept, so that a richer shape never makes
+        /// the event fail to parse. [`TaskResource::assignee_id`] reads the id.
+        "assignedTo" => assigned_to: serde_json::Value,
+        /// Whom it was taken from (`task.unassigned`); any JSON value, as for
+        /// [`assigned_to`](Self::assigned_to). [`TaskResource::unassigned_id`] reads the id.
+        "unassignedFrom" => unassigned_from: serde_json::Value,
         /// The new due date (`task.duedate.updated`).
         "updatedDueDate" => updated_due_date: String,
     }
+}
+
+impl TaskResource {
+    /// The user id the task was assigned to: `assignedTo` when it is a string, or the `id` of
+    /// an object.
+    #[must_use]
+    pub fn assignee_id(&self) -> Option<&str> {
+        user_id_of(self.assigned_to.as_ref()?)
+    }
+
+    /// The user id the task was taken from, read as [`assignee_id`](Self::assignee_id) does.
+    #[must_use]
+    pub fn unassigned_id(&self) -> Option<&str> {
+        user_id_of(self.unassigned_from.as_ref()?)
+    }
+}
+
+fn user_id_of(value: &serde_json::Value) -> Option<&str> {
+    value
+        .as_str()
+        .or_else(|| value.get("id").and_then(serde_json::Value::as_str))
 }
 
 json_object! {
@@ -76,5 +100,30 @@ json_object! {
         "activityId" => activity_id: String,
         /// The phone number group the task is about; may be `null`.
         "phoneNumberGroupId" => phone_number_group_id: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn assignee_of_any_shape_is_kept_and_its_id_read() {
+        for (input, id) in [
+            (json!({ "id": "TK1", "assignedTo": "US1" }), Some("US1")),
+            (
+                json!({ "id": "TK1", "assignedTo": { "id": "US2", "name": "Ana" } }),
+                Some("US2"),
+            ),
+            (json!({ "id": "TK1", "assignedTo": ["US3"] }), None),
+        ] {
+            let task: TaskResource = serde_json::from_value(input.clone()).unwrap();
+            assert_eq!(task.assignee_id(), id);
+            assert_eq!(serde_json::to_value(&task).unwrap(), input);
+        }
+        let task: TaskResource =
+            serde_json::from_value(json!({ "id": "TK1", "unassignedFrom": "US9" })).unwrap();
+        assert_eq!(task.unassigned_id(), Some("US9"));
     }
 }

@@ -489,12 +489,9 @@ fn task_fields() {
     assert!(fields.title.unwrap().updated_value.is_some());
     assert_eq!(fields.description.unwrap().is_updated, Some(false));
 
+    assert_eq!(task("task.assigned").0.assignee_id(), Some("USm2Hc6VpL"));
     assert_eq!(
-        task("task.assigned").0.assigned_to.as_deref(),
-        Some("USm2Hc6VpL")
-    );
-    assert_eq!(
-        task("task.unassigned").0.unassigned_from.as_deref(),
+        task("task.unassigned").0.unassigned_id(),
         Some("USm2Hc6VpL")
     );
     assert!(task("task.overdue").0.due_date.is_some());
