@@ -2,8 +2,8 @@
 //!
 //! While a receiver gets each business event from both of Quo's webhook systems, feed every
 //! event to one [`ParityChecker`]. It pairs the legacy and the new delivery of each business
-//! event by [`CorrelationKey`], compares the fields the migration guide maps (text, sender,
-//! recipients, contact ids, deep link) and counts what it finds per event type and field, in a
+//! event by [`CorrelationKey`], compares the fields the migration guide maps (text, sender and
+//! recipients of messages, contact ids, deep link) and counts what it finds per event type and field, in a
 //! [`summary`](ParityChecker::summary) you can query at any time. With the `tracing` feature it
 //! also logs each disagreement (field names only, never values, which may be personal data)
 //! and each event whose twin never came.
@@ -74,9 +74,10 @@ impl fmt::Display for Source {
 pub enum ParityField {
     /// `data.resource.text` (legacy `text` or `body`).
     Text,
-    /// `data.context.senderIdentifier` (legacy `from`).
+    /// `data.context.senderIdentifier` (legacy `from`); messages only, since call contexts
+    /// carry participants instead.
     Sender,
-    /// `data.context.recipientIdentifiers` (legacy `to`), compared as a set.
+    /// `data.context.recipientIdentifiers` (legacy `to`), compared as a set; messages only.
     Recipients,
     /// `data.context.contacts.ids` (legacy `contactIds`), compared as a set.
     ContactIds,
