@@ -138,7 +138,9 @@ pub enum Difference {
 }
 
 /// One field that differs, with both values (lists as sorted, comma-joined text).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the values' lengths only: they are message text and phone numbers.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FieldDiff {
     /// The field.
@@ -198,9 +200,40 @@ pub fn compare(legacy: &Event, new: &Event) -> Vec<FieldDiff> {
     Projection::of(legacy).diff(&Projection::of(new))
 }
 
+impl fmt::Debug for FieldDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldDiff")
+            .field("field", &self.field)
+            .field("difference", &self.difference)
+            .field("legacy", &Redacted(self.legacy.as_deref()))
+            .field("new", &Redacted(self.new.as_deref()))
+            .finish()
+    }
+}
+
+/// Personal data in `Debug`: whether there is a value, and its length, never the value.
+struct Redacted<'a>(Option<&'a str>);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "<{} chars>", v.chars().count()),
+            None => f.write_str("None"),
+        }
+    }
+}
+
 /// The compared fields of one delivery, in canonical form (lists sorted and comma-joined).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct Projection([Option<String>; 5]);
+
+impl fmt::Debug for Projection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|v| Redacted(v.as_deref())))
+            .finish()
+    }
+}
 
 impl Projection {
     fn of(event: &Event) -> Self {
@@ -381,11 +414,26 @@ impl Inner {
 ///
 /// All methods take `&self` and lock briefly: share one checker between request handlers
 /// (for example in an `Arc`). A panic while the lock is held does not poison the checker.
-#[derive(Debug)]
 pub struct ParityChecker {
     inner: Mutex<Inner>,
     max_entries: usize,
     max_age: Duration,
+}
+
+/// Counts and settings only: the events it holds carry message text and phone numbers.
+impl fmt::Debug for ParityChecker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (entries, waiting) = {
+            let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            (inner.entries.len(), inner.waiting)
+        };
+        f.debug_struct("ParityChecker")
+            .field("entries", &entries)
+            .field("waiting", &waiting)
+            .field("max_entries", &self.max_entries)
+            .field("max_age", &self.max_age)
+            .finish()
+    }
 }
 
 impl Default for ParityChecker {
