@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the checked-in seed corpus, fuzz/corpus/<target>/seed-*, from the published test
 vectors (crates/standard-webhooks/tests/data/standard-webhooks.json) and the Quo samples
-(crates/quo-webhooks/samples/*.json, tests/data/quo-samples.json).
+(crates/quo-webhooks/samples/*.json, tests/data/quo-samples.json, and the documented payload
+fixtures in tests/data/documented/*.json).
 
 Standard library only. Rerun after changing the keys or fixed deliveries in fuzz/src/lib.rs or
 the targets; it rewrites every seed-* file and leaves other corpus files alone.
@@ -18,6 +19,7 @@ CORPUS = ROOT / "fuzz" / "corpus"
 VECTORS = ROOT / "crates/standard-webhooks/tests/data/standard-webhooks.json"
 SAMPLES = sorted((ROOT / "crates/quo-webhooks/samples").glob("*.json"))
 DOC_SAMPLES = ROOT / "crates/quo-webhooks/tests/data/quo-samples.json"
+DOCUMENTED = sorted((ROOT / "crates/quo-webhooks/tests/data/documented").glob("*.json"))
 
 # Keep in step with fuzz/src/lib.rs and the targets.
 SECRET0 = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -161,8 +163,10 @@ def main() -> None:
         "empty-prefix": "whsec_",
     })
 
-    # quo_payload: the samples, new and legacy, and a few event type names.
+    # quo_payload: the samples, new and legacy, the documented fixtures (nulls, fractions),
+    # and a few event type names.
     seeds = dict(samples)
+    seeds.update({f"documented-{p.stem}": p.read_bytes() for p in DOCUMENTED})
     seeds["type-name"] = "call.transcript.completed"
     seeds["legacy-summary-type"] = "callSummary"
     write("quo_payload", seeds)

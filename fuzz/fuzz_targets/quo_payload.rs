@@ -1,6 +1,7 @@
 //! Any bytes as a Quo webhook body: no panic in the event types or the normaliser; an accepted
 //! payload writes back as it was read; its normalised form is a new-format event that
-//! round-trips and keeps the correlation key. Also: any event type name prints as given.
+//! round-trips and keeps the correlation key; every accessor answers on every shape. Also: any
+//! event type name prints as given.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -32,6 +33,30 @@ fuzz_target!(|data: &[u8]| {
     let key = any.correlation_key();
     let was_legacy = any.is_legacy();
     let event = any.into_event();
+
+    // Every accessor, on every shape (calls' participants and fractional durations, tasks,
+    // unknown types kept whole), answers without panicking.
+    let _ = (
+        event.resource_id(),
+        event.call_id(),
+        event.org_id(),
+        event.phone_number_id(),
+        event.user_id(),
+        event.contact_ids(),
+        event.sender(),
+        event.recipients(),
+        event.participants(),
+        event.updated_at(),
+        event.deep_link(),
+    );
+    if let Some(duration) = event
+        .data
+        .as_call()
+        .and_then(|d| d.resource.as_ref())
+        .and_then(|r| r.duration.as_ref())
+    {
+        let _ = (duration.as_secs_f64(), duration.to_duration());
+    }
     assert_eq!(
         event.correlation_key(),
         key,

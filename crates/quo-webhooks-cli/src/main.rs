@@ -6,11 +6,15 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod client;
+mod duration;
 mod emulator;
+mod framing;
 mod keys;
 mod metrics;
+mod redact;
 mod send;
 mod serve;
+mod server;
 mod sign;
 mod sink;
 
@@ -120,9 +124,13 @@ fn main() -> ExitCode {
 }
 
 fn run_async(fut: impl Future<Output = Result<(), String>>) -> Result<(), String> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?
-        .block_on(fut)
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(fut);
+    // Do not wait for tasks still running (a write to a stalled standard output, a connection
+    // past the shutdown grace period): the process is done.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
@@ -30,6 +30,19 @@ pub(crate) struct Metrics {
     duplicates: Counter,
     rejections: Family<ReasonLabels, Counter>,
     latency: Histogram,
+    store_records: Gauge,
+    store_capacity: Gauge,
+    store_evicted: Gauge,
+    store_fill: Gauge<f64, std::sync::atomic::AtomicU64>,
+    in_flight: Gauge,
+}
+
+/// The deduplication store's fill level, when it is in memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoreFill {
+    pub(crate) records: usize,
+    pub(crate) capacity: usize,
+    pub(crate) evicted: u64,
 }
 
 impl Metrics {
@@ -62,8 +75,43 @@ impl Metrics {
             "Time from a delivery's arrival to its answer",
             latency.clone(),
         );
+        let store_records = Gauge::default();
+        registry.register(
+            "store_records",
+            "Delivery ids the in-memory deduplication store holds (in flight or completed)",
+            store_records.clone(),
+        );
+        let store_capacity = Gauge::default();
+        registry.register(
+            "store_capacity",
+            "Delivery ids the in-memory deduplication store can hold (--store-capacity)",
+            store_capacity.clone(),
+        );
+        let store_fill = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "store_fill_ratio",
+            "store_records / store_capacity; at 1 the oldest completed ids are evicted",
+            store_fill.clone(),
+        );
+        let store_evicted = Gauge::default();
+        registry.register(
+            "store_evicted",
+            "Completed delivery ids evicted before their retention ended, to make room; a retry of one would run again",
+            store_evicted.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "deliveries_in_flight",
+            "Deliveries being handed to the output now (at most --max-in-flight)",
+            in_flight.clone(),
+        );
         Self {
             registry,
+            store_records,
+            store_capacity,
+            store_evicted,
+            store_fill,
+            in_flight,
             deliveries,
             duplicates,
             rejections,
@@ -102,6 +150,23 @@ impl Metrics {
         self.latency.observe(latency.as_secs_f64());
     }
 
+    /// The OpenMetrics text exposition, which Prometheus reads, with the gauges read now.
+    pub(crate) fn render_with(&self, store: Option<StoreFill>, in_flight: usize) -> String {
+        if let Some(fill) = store {
+            self.store_records.set(gauge(fill.records as u64));
+            self.store_capacity.set(gauge(fill.capacity as u64));
+            self.store_evicted.set(gauge(fill.evicted));
+            let ratio = if fill.capacity == 0 {
+                1.0
+            } else {
+                fill.records as f64 / fill.capacity as f64
+            };
+            self.store_fill.set(ratio);
+        }
+        self.in_flight.set(gauge(in_flight as u64));
+        self.render()
+    }
+
     /// The OpenMetrics text exposition, which Prometheus reads.
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
@@ -109,4 +174,8 @@ impl Metrics {
         let _ = encode(&mut out, &self.registry);
         out
     }
+}
+
+fn gauge(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

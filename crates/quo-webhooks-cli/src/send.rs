@@ -161,6 +161,7 @@ pub(crate) fn sample(event: &str, scheme: SchemeArg) -> Result<&'static str, Str
         SchemeArg::Legacy => {
             let by_type = match event {
                 "message.received" => Some(samples::LEGACY_V4_MESSAGE_RECEIVED),
+                "call.completed" => Some(samples::LEGACY_V4_CALL_COMPLETED),
                 "call.summary.completed" | "callSummary" => Some(samples::LEGACY_CALL_SUMMARY),
                 "call.transcript.completed" | "callTranscript" => {
                     Some(samples::LEGACY_CALL_TRANSCRIPT)
@@ -177,7 +178,8 @@ pub(crate) fn sample(event: &str, scheme: SchemeArg) -> Result<&'static str, Str
                     let names: Vec<&str> = samples::legacy().map(|(name, _)| name).collect();
                     format!(
                         "no legacy sample for {event:?}; legacy samples: message.received, \
-                         call.summary.completed, call.transcript.completed, {} (or use --body-file)",
+                         call.completed, call.summary.completed, call.transcript.completed, {} \
+                         (or use --body-file)",
                         names.join(", ")
                     )
                 })

@@ -26,7 +26,7 @@ use crate::{
     client::{HttpClient, parse_http_url},
     keys,
     metrics::Metrics,
-    parse_seconds,
+    parse_seconds, redact, server,
     sink::{RedisConnection, SharedSink, Sink, SinkError, event_type},
 };
 
@@ -43,12 +43,15 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     keys: KeyArgs,
 
-    /// Deduplicate on this Redis (shared by every replica) instead of in memory.
+    /// Deduplicate on this Redis (shared by every replica) instead of in memory. Needs Redis
+    /// 7.0 or later; for exactly-once across a Redis restart, run it with `appendonly yes` and
+    /// `appendfsync everysec` (a warning is printed at startup otherwise).
     #[arg(
         long,
         env = "REDIS_URL",
         value_name = "URL",
-        conflicts_with = "redis_cluster"
+        conflicts_with = "redis_cluster",
+        hide_env_values = true
     )]
     redis_url: Option<String>,
 
@@ -100,6 +103,52 @@ pub(crate) struct ServeArgs {
     /// Log line format (logs go to standard error; RUST_LOG filters them).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Limits that keep slow or hostile clients, a stalled consumer and a full store from taking
+/// the receiver down. Durations take `ms`, `s`, `m` or `h` (bare numbers are seconds).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+struct LimitArgs {
+    /// Time for a request's head (request line and headers) to arrive; also how long a
+    /// kept-alive HTTP/1 connection waits for its next request.
+    #[arg(long, default_value = "10s", value_parser = crate::duration::parse, value_name = "DURATION")]
+    header_timeout: Duration,
+
+    /// Time for a request's whole body to arrive, once its head has.
+    #[arg(long, default_value = "10s", value_parser = crate::duration::parse, value_name = "DURATION")]
+    body_timeout: Duration,
+
+    /// Close a connection that carried no traffic, with no request being answered, this long.
+    #[arg(long, default_value = "60s", value_parser = crate::duration::parse, value_name = "DURATION")]
+    idle_timeout: Duration,
+
+    /// Connections served at once; one more is answered 503 with Retry-After and closed.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+
+    /// Deliveries handed to the output at once (forward target, stream, standard output); one
+    /// more is answered 503 with Retry-After, so the sender retries later.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    max_in_flight: usize,
+
+    /// After SIGTERM or Ctrl-C, time for in-flight deliveries to finish before the process
+    /// exits (senders wait about 15 s). A second signal exits at once.
+    #[arg(long, default_value = "8s", value_parser = crate::duration::parse, value_name = "DURATION")]
+    shutdown_grace: Duration,
+
+    /// Delivery ids the in-memory store remembers. When full, the oldest completed ones are
+    /// forgotten first (see /metrics); ids in flight never are.
+    #[arg(long, default_value_t = MemoryStore::DEFAULT_MAX_RECORDS, value_name = "N")]
+    store_capacity: usize,
+
+    /// How long a processed delivery id is remembered, to answer the sender's retries as
+    /// duplicates; longer than the sender's whole retry schedule.
+    #[arg(long, default_value = "76h", value_parser = crate::duration::parse, value_name = "DURATION")]
+    retention: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,7 +168,12 @@ enum LogFormat {
 #[derive(Clone)]
 struct AppState {
     sink: SharedSink,
+    /// Deliveries handed to the sink at once.
+    in_flight: Arc<tokio::sync::Semaphore>,
+    max_in_flight: usize,
     store: Arc<dyn IdempotencyStore>,
+    /// The in-memory store, for its fill level in /metrics.
+    memory: Option<Arc<MemoryStore>>,
     store_kind: &'static str,
     stream: Option<RedisConnection>,
     metrics: Arc<Metrics>,
@@ -137,55 +191,75 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
     }
     let (verifier, generated) = keys::verifier(&args.keys, args.tolerance)?;
 
-    let (store, store_kind, stream_connection): (Arc<dyn IdempotencyStore>, _, _) =
-        match (&args.redis_url, &args.redis_cluster) {
-            (Some(url), _) => {
-                let store = RedisStore::open(url)
-                    .await
-                    .map_err(|e| format!("cannot reach Redis at {url}: {e}"))?;
-                store
-                    .health()
-                    .await
-                    .map_err(|e| format!("cannot reach Redis at {url}: {e}"))?;
-                let connection = match &args.redis_stream {
-                    Some(_) => Some(RedisConnection::single(url).await?),
-                    None => None,
-                };
-                (
-                    Arc::new(store) as Arc<dyn IdempotencyStore>,
-                    "redis",
-                    connection,
-                )
+    let mut memory = None;
+    let (store, store_kind, stream_connection): (Arc<dyn IdempotencyStore>, _, _) = match (
+        &args.redis_url,
+        &args.redis_cluster,
+    ) {
+        (Some(url), _) => {
+            let shown = redact::url(url);
+            let hide = |e: &dyn std::fmt::Display| redact::text(&e.to_string(), &[url]);
+            let store = RedisStore::open(url)
+                .await
+                .map_err(|e| format!("cannot reach Redis at {shown}: {}", hide(&e)))?;
+            store
+                .health()
+                .await
+                .map_err(|e| format!("cannot reach Redis at {shown}: {}", hide(&e)))?;
+            match store.persistence_warning().await {
+                Ok(Some(warning)) => tracing::warn!("{warning}"),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %hide(&e), "cannot read Redis's persistence settings")
+                }
             }
-            (None, Some(urls)) => {
-                let store = RedisStore::open_cluster(urls).await.map_err(|e| {
-                    format!("cannot reach the Redis Cluster at {}: {e}", urls.join(","))
-                })?;
-                store
-                    .health()
-                    .await
-                    .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))?;
-                let connection = match &args.redis_stream {
-                    Some(_) => Some(RedisConnection::cluster(urls).await?),
-                    None => None,
-                };
-                (
-                    Arc::new(store) as Arc<dyn IdempotencyStore>,
-                    "redis-cluster",
-                    connection,
-                )
-            }
-            (None, None) => (
-                Arc::new(MemoryStore::new()) as Arc<dyn IdempotencyStore>,
-                "memory",
-                None,
-            ),
-        };
+            let connection = match &args.redis_stream {
+                Some(_) => Some(
+                    RedisConnection::single(url)
+                        .await
+                        .map_err(|e| redact::text(&e, &[url]))?,
+                ),
+                None => None,
+            };
+            (
+                Arc::new(store) as Arc<dyn IdempotencyStore>,
+                "redis",
+                connection,
+            )
+        }
+        (None, Some(urls)) => {
+            let all: Vec<&str> = urls.iter().map(String::as_str).collect();
+            let store = RedisStore::open_cluster(urls).await.map_err(|e| {
+                let shown: Vec<String> = urls.iter().map(|u| redact::url(u)).collect();
+                let e = redact::text(&e.to_string(), &all);
+                format!("cannot reach the Redis Cluster at {}: {e}", shown.join(","))
+            })?;
+            store
+                .health()
+                .await
+                .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))?;
+            let connection = match &args.redis_stream {
+                Some(_) => Some(RedisConnection::cluster(urls).await?),
+                None => None,
+            };
+            (
+                Arc::new(store) as Arc<dyn IdempotencyStore>,
+                "redis-cluster",
+                connection,
+            )
+        }
+        (None, None) => {
+            let store = Arc::new(MemoryStore::new().with_max_records(args.limits.store_capacity));
+            memory = Some(store.clone());
+            (store as Arc<dyn IdempotencyStore>, "memory", None)
+        }
+    };
 
     let sink = match (&args.forward_url, &args.redis_stream) {
         (Some(url), _) => Sink::Forward {
             client: HttpClient::new(args.forward_timeout),
-            url: parse_http_url(url).map_err(|e| format!("--forward-url: {e}"))?,
+            url: parse_http_url(url)
+                .map_err(|e| format!("--forward-url: {}", redact::text(&e, &[url])))?,
         },
         (None, Some(key)) => Sink::RedisStream {
             connection: stream_connection.clone().ok_or_else(|| {
@@ -198,25 +272,37 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
 
     let state = AppState {
         sink: Arc::new(sink),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(args.limits.max_in_flight)),
+        max_in_flight: args.limits.max_in_flight,
         store: store.clone(),
+        memory,
         store_kind,
         stream: stream_connection,
         metrics: Arc::new(Metrics::new()),
     };
 
+    // The lease is renewed while a delivery is handed on, so it outlives any forward timeout;
+    // the handler runs to its end even if the sender hangs up, so that what it wrote (a line,
+    // a stream entry, a forwarded request) is recorded as done and never written twice.
     let mut idempotency = IdempotencyLayer::from_arc(store)
         .namespace(args.namespace.clone())
+        .retention(args.limits.retention)
+        .run_to_completion(true)
         .fail_open(args.fail_open);
     if args.dedupe_on == DedupeOn::Correlation {
         idempotency = idempotency.key_fn(quo_webhooks::tower::correlation_key);
     }
+    // The method router's `route_layer`: a GET on the path is answered 405, not 401 by
+    // verification.
     let webhooks = Router::new()
-        .route(&args.path, post(deliver))
-        .layer(
-            ServiceBuilder::new()
-                .layer(VerifyWebhookLayer::new(verifier).body_limit(args.body_limit))
-                .layer(middleware::from_fn(label_event_type))
-                .layer(idempotency),
+        .route(
+            &args.path,
+            post(deliver).route_layer(
+                ServiceBuilder::new()
+                    .layer(VerifyWebhookLayer::new(verifier).body_limit(args.body_limit))
+                    .layer(middleware::from_fn(label_event_type))
+                    .layer(idempotency),
+            ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), observe));
     let app = Router::new()
@@ -246,11 +332,24 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
         },
         state.sink.name()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    let limits = server::Limits {
+        header_timeout: args.limits.header_timeout,
+        body_timeout: args.limits.body_timeout,
+        idle_timeout: args.limits.idle_timeout,
+        max_connections: args.limits.max_connections.max(1),
+        shutdown_grace: args.limits.shutdown_grace,
+    };
+    let finished = server::serve(listener, app, limits)
         .await
         .map_err(|e| format!("server failed: {e}"))?;
-    eprintln!("stopped: in-flight deliveries finished");
+    if finished {
+        eprintln!("stopped: in-flight deliveries finished");
+    } else {
+        eprintln!(
+            "stopped: the shutdown grace period ({:?}) ended with requests still open",
+            args.limits.shutdown_grace
+        );
+    }
     Ok(())
 }
 
@@ -261,6 +360,22 @@ async fn deliver(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Our own limit answers 503 with Retry-After (never 502, which blames the target).
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        tracing::warn!(
+            id = verified.id(),
+            "delivery refused: --max-in-flight deliveries already running"
+        );
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            axum::Json(json!({
+                "error": "busy",
+                "message": "too many deliveries in flight; retry later",
+            })),
+        )
+            .into_response();
+    };
     match state.sink.deliver(&verified, &headers, &body).await {
         Ok(what) => (
             StatusCode::OK,
@@ -275,6 +390,7 @@ async fn deliver(
                     (StatusCode::SERVICE_UNAVAILABLE, "sink_unavailable", m)
                 }
             };
+            let message = state.sink.redact(&message);
             tracing::warn!(id = verified.id(), %message, "delivery not handed on");
             (
                 status,
@@ -380,7 +496,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let mut res = Response::new(Body::from(state.metrics.render()));
+    let fill = state.memory.as_ref().map(|m| crate::metrics::StoreFill {
+        records: m.len(),
+        capacity: m.max_records(),
+        evicted: m.evicted(),
+    });
+    let in_flight = state
+        .max_in_flight
+        .saturating_sub(state.in_flight.available_permits());
+    let mut res = Response::new(Body::from(state.metrics.render_with(fill, in_flight)));
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static(
@@ -402,26 +526,4 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.with_ansi(false).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-}
-
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing in-flight deliveries");
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use redis::{AsyncCommands, aio::ConnectionLike};
-use serde_json::{Value, json};
+use serde_json::value::RawValue;
 use standard_webhooks::Verified;
 use tokio::io::AsyncWriteExt;
 
@@ -86,6 +86,8 @@ impl RedisConnection {
     }
 }
 
+// One sink per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Sink {
     /// One JSON line per event on standard output.
@@ -122,6 +124,14 @@ impl Sink {
         }
     }
 
+    /// `message` without the credentials of the forward target's URL, if it has any.
+    pub(crate) fn redact(&self, message: &str) -> String {
+        match self {
+            Self::Forward { url, .. } => crate::redact::text(message, &[&url.to_string()]),
+            _ => message.to_owned(),
+        }
+    }
+
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Stdout { .. } => "stdout",
@@ -140,14 +150,18 @@ impl Sink {
         match self {
             Self::Stdout { normalize, out } => {
                 let event = event_json(body, *normalize)?;
-                let line = json!({
-                    "id": verified.id(),
-                    "scheme": verified.scheme().as_str(),
-                    "timestamp": verified.timestamp(),
-                    "event": event,
-                });
-                let mut line = line.to_string().into_bytes();
+                let line = Line {
+                    id: verified.id(),
+                    scheme: verified.scheme().as_str(),
+                    timestamp: verified.timestamp(),
+                    event: &event,
+                };
+                let mut line = serde_json::to_vec(&line)
+                    .map_err(|e| SinkError::NotAnEvent(format!("cannot write the line: {e}")))?;
                 line.push(b'\n');
+                // The caller runs this to its end even if the sender hangs up (the layer's
+                // `run_to_completion`), so a line is written once, whole, and the delivery is
+                // answered 2xx only after it was flushed.
                 // One lock per line keeps concurrent deliveries' lines whole.
                 let mut out = out.lock().await;
                 out.write_all(&line)
@@ -206,15 +220,34 @@ impl Sink {
     }
 }
 
-/// The event for the output line: as received, or normalised to the new format.
-fn event_json(body: &[u8], normalize: bool) -> Result<Value, SinkError> {
+/// One line of standard output, its fields in this order.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    id: Option<&'a str>,
+    scheme: &'a str,
+    timestamp: u64,
+    event: &'a RawValue,
+}
+
+/// The event for the output line: the body as received, byte for byte (line breaks, which
+/// JSON allows only as whitespace between tokens, become spaces so that each event stays one
+/// line), or normalised to the new format in its documented field order.
+fn event_json(body: &[u8], normalize: bool) -> Result<Box<RawValue>, SinkError> {
     if normalize {
         let event = quo_webhooks::parse_any(body)
             .map_err(|e| SinkError::NotAnEvent(format!("not a Quo event: {e}")))?;
-        serde_json::to_value(event.normalized().as_ref())
+        serde_json::value::to_raw_value(event.normalized().as_ref())
             .map_err(|e| SinkError::NotAnEvent(format!("cannot normalise: {e}")))
     } else {
-        serde_json::from_slice(body)
+        let text = std::str::from_utf8(body)
+            .map_err(|e| SinkError::NotAnEvent(format!("body is not JSON: {e}")))?;
+        let text = text.trim_ascii();
+        let text = if text.contains(['\n', '\r']) {
+            std::borrow::Cow::Owned(text.replace(['\n', '\r'], " "))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
+        RawValue::from_string(text.into_owned())
             .map_err(|e| SinkError::NotAnEvent(format!("body is not JSON: {e}")))
     }
 }

@@ -262,23 +262,12 @@ fn secrets_come_from_the_environment_too() {
 #[test]
 fn every_sample_event_type_is_accepted() {
     let serve = Serve::start(&["--secret", SECRET]);
-    let types = [
-        "message.received",
-        "message.delivered",
-        "message.failed",
-        "call.ringing",
-        "call.answered",
-        "call.completed",
-        "call.forwarded",
-        "call.missed",
-        "call.recording.completed",
-        "call.summary.completed",
-        "call.transcript.completed",
-        "call.voicemail.completed",
-        "contact.updated",
-        "contact.deleted",
-    ];
-    for t in types {
+    let types: Vec<String> = quo_webhooks::EventType::KNOWN
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(types.len(), 28);
+    for t in &types {
         let sent = run(&["send", &serve.url(), "--secret", SECRET, "--event", t]);
         assert!(stdout(&sent).contains("200 OK"), "{t}: {}", stdout(&sent));
     }
@@ -319,6 +308,101 @@ fn legacy_deliveries_verify_and_normalise_to_the_new_format() {
     assert_eq!(line["id"], serde_json::Value::Null);
     assert_eq!(line["event"]["apiVersion"], "2026-03-30");
     assert!(line["event"]["data"]["resource"]["id"].is_string());
+}
+
+/// Regression: Quo's documented call events (object `participants`, fractional `duration`)
+/// were refused by `serve --normalize` with a 422, so Quo retried them for 27 hours and gave
+/// up.
+#[test]
+fn normalize_accepts_documented_call_events_with_object_participants_and_fractional_duration() {
+    let serve = Serve::start(&[
+        "--secret",
+        SECRET,
+        "--legacy-key",
+        LEGACY_KEY,
+        "--normalize",
+    ]);
+    let body = serde_json::json!({
+        "id": "EV3f0c9a5e1b7d24c8a6e0f2b4d6c8a1e3",
+        "apiVersion": "2026-03-30",
+        "createdAt": "2026-04-14T16:13:44.760Z",
+        "type": "call.completed",
+        "data": {
+            "resource": {
+                "id": "AC5d7963c4f471e142f5a72214a9666fb1", "direction": "incoming",
+                "status": "answered", "createdAt": "2026-04-14T16:10:01.877Z",
+                "answeredAt": "2026-04-14T16:10:09.215Z", "completedAt": "2026-04-14T16:13:43.981Z",
+                "updatedAt": "2026-04-14T16:13:43.981Z", "duration": 214.6, "hasVoicemail": false
+            },
+            "context": {
+                "orgId": "ORq3Vd8KsN", "phoneNumberId": "PNu7Kx2bQa",
+                "conversationId": "CN2ba26a70ebe3b664fca3a53c0b6c63a0", "phoneNumberType": "shared",
+                "userId": "USr4Nq8TzW",
+                "contacts": { "ids": ["CTe2c41d09bd470b48a339ff"], "lookupStatus": "matched" },
+                "participants": { "workspace": ["+14155550123"], "external": ["+16505550187"],
+                                  "resolution": "available" }
+            },
+            "links": { "quo": null }
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("quo-cli-regression-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("call.completed.json");
+    std::fs::write(&file, serde_json::to_vec(&body).unwrap()).unwrap();
+
+    let sent = run(&[
+        "send",
+        &serve.url(),
+        "--secret",
+        SECRET,
+        "--body-file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&sent).contains("200 OK"),
+        "{}{}",
+        stdout(&sent),
+        stderr(&sent)
+    );
+    // The legacy twin of the same call, normalised to the documented shape.
+    let legacy = run(&[
+        "send",
+        &serve.url(),
+        "--scheme",
+        "legacy",
+        "--legacy-key",
+        LEGACY_KEY,
+        "--event",
+        "call.completed",
+    ]);
+    assert!(
+        stdout(&legacy).contains("200 OK"),
+        "{}{}",
+        stdout(&legacy),
+        stderr(&legacy)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    wait_until(Duration::from_secs(5), || serve.events().len() == 2);
+    let events = serve.events();
+    let new = events.iter().find(|l| l["scheme"] != "legacy").unwrap();
+    assert_eq!(
+        new["event"], body,
+        "normalised output of a new event is the event"
+    );
+    let legacy = events.iter().find(|l| l["scheme"] == "legacy").unwrap();
+    let event = &legacy["event"];
+    assert_eq!(event["apiVersion"], "2026-03-30");
+    assert_eq!(
+        event["data"]["resource"]["duration"],
+        serde_json::json!(214.6)
+    );
+    assert_eq!(event["data"]["resource"]["status"], "answered");
+    assert_eq!(
+        event["data"]["context"]["participants"],
+        serde_json::json!({ "workspace": ["+14155550123"], "external": ["+16505550187"] })
+    );
+    assert!(event["data"]["context"].get("senderIdentifier").is_none());
 }
 
 #[test]

@@ -1,5 +1,11 @@
 //! Types shared by several kinds of event.
 
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+
 use crate::object::{json_object, string_enum};
 
 string_enum! {
@@ -32,6 +38,121 @@ json_object! {
         "ids" => ids: Vec<String>,
         /// Whether the look-up matched, found nothing, or could not run.
         "lookupStatus" => lookup_status: LookupStatus,
+    }
+}
+
+string_enum! {
+    /// Whether Quo could tell who took part in a call ([`Participants::resolution`]).
+    pub enum Resolution(Other) {
+        /// The participants are listed.
+        Available => "available",
+        /// Quo could not resolve them: empty lists say nothing.
+        Unavailable => "unavailable",
+    }
+}
+
+json_object! {
+    /// Who took part in a call (`context.participants` of every `call.*` event): the Quo
+    /// side's numbers and the outside world's.
+    ///
+    /// For an incoming call the caller is in [`external`](Self::external) and the Quo number
+    /// in [`workspace`](Self::workspace); for an outgoing call the other way round.
+    pub struct Participants {
+        /// The workspace's numbers on the call (the Quo number), usually E.164.
+        "workspace" => workspace: Vec<String>,
+        /// The outside parties' numbers, usually E.164.
+        "external" => external: Vec<String>,
+        /// Whether the lists could be filled.
+        "resolution" => resolution: Resolution,
+    }
+}
+
+string_enum! {
+    /// The kind of Quo number a call went through (`context.phoneNumberType`).
+    pub enum PhoneNumberType(Other) {
+        /// A number shared by several users.
+        Shared => "shared",
+        /// A number of one user.
+        Private => "private",
+        /// A number outside Quo (for example a forwarding target).
+        External => "external",
+    }
+}
+
+string_enum! {
+    /// How far Quo got in making a summary or transcript (`resource.processingStatus`).
+    pub enum ProcessingStatus(Other) {
+        /// There is nothing to process (no recording, or the feature is off).
+        Absent => "absent",
+        /// Still being made.
+        InProgress => "in-progress",
+        /// Done.
+        Completed => "completed",
+        /// Quo gave up.
+        Failed => "failed",
+    }
+}
+
+/// A length or offset in seconds, a JSON `number` as Quo sends it: possibly fractional.
+///
+/// The number is kept exactly as received (`12` and `12.0` stay distinct), so that writing an
+/// event back gives the same JSON value; read it with [`as_secs_f64`](Self::as_secs_f64) or
+/// [`to_duration`](Self::to_duration).
+///
+/// # Examples
+///
+/// ```
+/// use quo_webhooks::Seconds;
+///
+/// let s: Seconds = serde_json::from_str("214.6")?;
+/// assert_eq!(s.as_secs_f64(), 214.6);
+/// assert_eq!(s.to_duration(), Some(std::time::Duration::from_millis(214_600)));
+/// assert_eq!(serde_json::to_string(&s)?, "214.6");
+/// assert_eq!(serde_json::to_string(&serde_json::from_str::<Seconds>("12.0")?)?, "12.0");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Seconds(pub Number);
+
+impl Seconds {
+    /// The number of seconds as an `f64` (exact for every whole number below 2^53).
+    #[must_use]
+    pub fn as_secs_f64(&self) -> f64 {
+        self.0.as_f64().unwrap_or(f64::NAN)
+    }
+
+    /// The length as a [`Duration`], or `None` when it is negative or too large.
+    #[must_use]
+    pub fn to_duration(&self) -> Option<Duration> {
+        if let Some(whole) = self.0.as_u64() {
+            return Some(Duration::from_secs(whole));
+        }
+        Duration::try_from_secs_f64(self.as_secs_f64()).ok()
+    }
+
+    /// The number as received.
+    #[must_use]
+    pub fn as_number(&self) -> &Number {
+        &self.0
+    }
+}
+
+impl From<u64> for Seconds {
+    fn from(secs: u64) -> Self {
+        Self(Number::from(secs))
+    }
+}
+
+impl From<Number> for Seconds {
+    fn from(number: Number) -> Self {
+        Self(number)
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} s", self.0)
     }
 }
 

@@ -8,7 +8,8 @@
 //! `webhook-id`) cannot tell that they are one event. Their *business fields* can.
 //!
 //! - [`CorrelationKey`] names a business event: its (new-format) type, the id of its subject
-//!   (the resource id; the call id for summaries, transcripts, recordings and voicemails) and,
+//!   (the resource id, which for a recording is the call's; the `callId` of summaries,
+//!   transcripts and voicemails) and,
 //!   for events that can recur for one subject, the subject's `updatedAt`.
 //! - [`DedupeRule`] says, per event type, whether deliveries may be merged on that key, and
 //!   [`CorrelationRules`] holds the rules (the defaults below, or your own).
@@ -42,12 +43,13 @@
 //! | `call.completed` | [`Once`](DedupeRule::Once) | type, call id | a final state |
 //! | `call.forwarded` | [`Versioned`](DedupeRule::Versioned) | type, call id, `updatedAt` | whether a call can be forwarded twice is not documented |
 //! | `call.missed` | [`Once`](DedupeRule::Once) | type, call id | a final state |
-//! | `call.recording.completed` | [`PerDelivery`](DedupeRule::PerDelivery) | delivery id | a call can have several recordings; the legacy event carries the call, not the recording, so nothing both systems send tells two recordings apart |
+//! | `call.recording.completed` | [`PerDelivery`](DedupeRule::PerDelivery) | delivery id | a call can have several recordings; both systems' events carry the call (`id`), not one recording, so nothing both send tells two recordings apart |
 //! | `call.summary.completed` | [`Once`](DedupeRule::Once) | type, call id | one summary per call |
 //! | `call.transcript.completed` | [`Once`](DedupeRule::Once) | type, call id | one transcript per call |
 //! | `call.voicemail.completed` | [`Once`](DedupeRule::Once) | type, call id | one voicemail per call |
 //! | `contact.updated` | [`Versioned`](DedupeRule::Versioned) | type, contact id, `updatedAt` | fires on every change |
 //! | `contact.deleted` | [`Once`](DedupeRule::Once) | type, contact id | a contact is deleted once |
+//! | `message.undelivered`, `call.menu.selected`, `task.*` | [`PerDelivery`](DedupeRule::PerDelivery) | delivery id | added after the beta, never sent by the legacy system: no twin to merge with, and a call's menu or a task changes many times |
 //! | any other type | [`PerDelivery`](DedupeRule::PerDelivery) | delivery id | nothing is known of it |
 //!
 //! # Event types this crate does not know
@@ -214,7 +216,22 @@ impl DedupeRule {
             | EventType::CallAnswered
             | EventType::CallForwarded
             | EventType::ContactUpdated => Self::Versioned,
-            EventType::CallRecordingCompleted | EventType::Unknown(_) => Self::PerDelivery,
+            EventType::CallRecordingCompleted
+            | EventType::MessageUndelivered
+            | EventType::CallMenuSelected
+            | EventType::TaskCreated
+            | EventType::TaskUpdated
+            | EventType::TaskDeleted
+            | EventType::TaskCompleted
+            | EventType::TaskReopened
+            | EventType::TaskAssigned
+            | EventType::TaskUnassigned
+            | EventType::TaskOverdue
+            | EventType::TaskLinked
+            | EventType::TaskUnlinked
+            | EventType::TaskDuedateUpdated
+            | EventType::TaskDuedateRemoved
+            | EventType::Unknown(_) => Self::PerDelivery,
         }
     }
 }

@@ -9,12 +9,13 @@ use crate::call::{
     CallContext, CallResource, RecordingResource, SummaryResource, TranscriptResource,
     VoicemailResource,
 };
-use crate::common::{Contacts, Links};
+use crate::common::{Contacts, Links, Participants};
 use crate::contact::{ContactContext, ContactResource};
 use crate::correlation::CorrelationKey;
 use crate::event_type::{EventType, Kind};
 use crate::message::{MessageContext, MessageResource};
 use crate::object::{take, take_required};
+use crate::task::{TaskContext, TaskResource};
 
 /// The `apiVersion` of the new webhooks, and the one [`normalize`](crate::normalize) gives.
 pub const API_VERSION: &str = "2026-03-30";
@@ -25,7 +26,7 @@ pub const API_VERSION: &str = "2026-03-30";
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Data<R, C> {
-    /// The event's subject: the message, call, recording, contact, ...
+    /// The event's subject: the message, call, recording, contact, task, ...
     pub resource: Option<R>,
     /// Where the subject belongs: the Quo number, conversation, user, contacts, parties.
     pub context: Option<C>,
@@ -102,9 +103,11 @@ impl<R: Serialize, C: Serialize> Serialize for Data<R, C> {
     }
 }
 
-/// `data` of `message.received`, `message.delivered` and `message.failed`.
+/// `data` of `message.received`, `message.delivered`, `message.failed` and
+/// `message.undelivered`.
 pub type MessageData = Data<MessageResource, MessageContext>;
-/// `data` of `call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`.
+/// `data` of `call.ringing`, `call.answered`, `call.completed`, `call.forwarded`,
+/// `call.missed` and `call.menu.selected`.
 pub type CallData = Data<CallResource, CallContext>;
 /// `data` of `call.recording.completed`.
 pub type RecordingData = Data<RecordingResource, CallContext>;
@@ -116,6 +119,8 @@ pub type TranscriptData = Data<TranscriptResource, CallContext>;
 pub type VoicemailData = Data<VoicemailResource, CallContext>;
 /// `data` of `contact.updated` and `contact.deleted`.
 pub type ContactData = Data<ContactResource, ContactContext>;
+/// `data` of the twelve `task.*` events.
+pub type TaskData = Data<TaskResource, TaskContext>;
 
 /// The typed `data` of an [`Event`], one variant per shape; the event's `type` selects it.
 ///
@@ -127,7 +132,8 @@ pub type ContactData = Data<ContactResource, ContactContext>;
 pub enum EventData {
     /// `message.*`.
     Message(MessageData),
-    /// `call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`.
+    /// `call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`,
+    /// `call.menu.selected`.
     Call(CallData),
     /// `call.recording.completed`.
     Recording(RecordingData),
@@ -139,7 +145,10 @@ pub enum EventData {
     Voicemail(VoicemailData),
     /// `contact.updated`, `contact.deleted`.
     Contact(ContactData),
-    /// The `data` of an event type this crate does not know, kept as received.
+    /// `task.*`.
+    Task(TaskData),
+    /// The `data` of an event type this crate does not know (`integration.*`, anything
+    /// newer), kept whole as received.
     Unknown(Value),
 }
 
@@ -159,6 +168,7 @@ impl EventData {
             Kind::Transcript => Self::Transcript(serde_json::from_value(value)?),
             Kind::Voicemail => Self::Voicemail(serde_json::from_value(value)?),
             Kind::Contact => Self::Contact(serde_json::from_value(value)?),
+            Kind::Task => Self::Task(serde_json::from_value(value)?),
             Kind::Unknown => Self::Unknown(value),
         })
     }
@@ -174,6 +184,7 @@ impl EventData {
             Self::Transcript(d) => d.links.as_ref(),
             Self::Voicemail(d) => d.links.as_ref(),
             Self::Contact(d) => d.links.as_ref(),
+            Self::Task(d) => d.links.as_ref(),
             Self::Unknown(_) => None,
         }
     }
@@ -205,6 +216,15 @@ impl EventData {
         }
     }
 
+    /// The task data, if this is a `task.*` event.
+    #[must_use]
+    pub fn as_task(&self) -> Option<&TaskData> {
+        match self {
+            Self::Task(d) => Some(d),
+            _ => None,
+        }
+    }
+
     /// The call context of any `call.*` event.
     #[must_use]
     pub fn call_context(&self) -> Option<&CallContext> {
@@ -218,43 +238,57 @@ impl EventData {
         }
     }
 
-    /// The parts of a message or call context that both share.
-    fn party_context(&self) -> Option<PartyContext<'_>> {
-        if let Self::Message(d) = self {
-            let c = d.context.as_ref()?;
-            return Some(PartyContext {
-                phone_number_id: c.phone_number_id.as_deref(),
-                user_id: c.user_id.as_deref(),
-                contacts: c.contacts.as_ref(),
-                sender: c.sender_identifier.as_deref(),
-                recipients: c.recipient_identifiers.as_deref(),
-            });
+    /// The context fields that several families share.
+    fn shared_context(&self) -> Option<SharedContext<'_>> {
+        match self {
+            Self::Message(d) => {
+                let c = d.context.as_ref()?;
+                Some(SharedContext {
+                    org_id: c.org_id.as_deref(),
+                    phone_number_id: c.phone_number_id.as_deref(),
+                    user_id: c.user_id.as_deref(),
+                    contacts: c.contacts.as_ref(),
+                })
+            }
+            Self::Contact(d) => {
+                let c = d.context.as_ref()?;
+                Some(SharedContext {
+                    org_id: c.org_id.as_deref(),
+                    user_id: c.user_id.as_deref(),
+                    ..SharedContext::default()
+                })
+            }
+            Self::Task(d) => {
+                let c = d.context.as_ref()?;
+                Some(SharedContext {
+                    org_id: c.org_id.as_deref(),
+                    phone_number_id: c.phone_number_id.as_deref(),
+                    ..SharedContext::default()
+                })
+            }
+            Self::Unknown(v) => Some(SharedContext {
+                org_id: v.pointer("/context/orgId").and_then(Value::as_str),
+                ..SharedContext::default()
+            }),
+            _ => {
+                let c = self.call_context()?;
+                Some(SharedContext {
+                    org_id: c.org_id.as_deref(),
+                    phone_number_id: c.phone_number_id.as_deref(),
+                    user_id: c.user_id.as_deref(),
+                    contacts: c.contacts.as_ref(),
+                })
+            }
         }
-        if let Self::Contact(d) = self {
-            let c = d.context.as_ref()?;
-            return Some(PartyContext {
-                user_id: c.user_id.as_deref(),
-                ..PartyContext::default()
-            });
-        }
-        let c = self.call_context()?;
-        Some(PartyContext {
-            phone_number_id: c.phone_number_id.as_deref(),
-            user_id: c.user_id.as_deref(),
-            contacts: c.contacts.as_ref(),
-            sender: c.sender_identifier.as_deref(),
-            recipients: c.recipient_identifiers.as_deref(),
-        })
     }
 }
 
 #[derive(Default)]
-struct PartyContext<'a> {
+struct SharedContext<'a> {
+    org_id: Option<&'a str>,
     phone_number_id: Option<&'a str>,
     user_id: Option<&'a str>,
     contacts: Option<&'a Contacts>,
-    sender: Option<&'a str>,
-    recipients: Option<&'a [String]>,
 }
 
 impl Serialize for EventData {
@@ -267,6 +301,7 @@ impl Serialize for EventData {
             Self::Transcript(d) => d.serialize(serializer),
             Self::Voicemail(d) => d.serialize(serializer),
             Self::Contact(d) => d.serialize(serializer),
+            Self::Task(d) => d.serialize(serializer),
             Self::Unknown(v) => v.serialize(serializer),
         }
     }
@@ -365,28 +400,20 @@ impl Event {
     /// transcripts and voicemails, else the resource id.
     pub(crate) fn correlation_subject(&self) -> Option<&str> {
         match &self.data {
-            EventData::Recording(d) => d
-                .resource
-                .as_ref()
-                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
-            EventData::Summary(d) => d
-                .resource
-                .as_ref()
-                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
-            EventData::Transcript(d) => d
-                .resource
-                .as_ref()
-                .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
             EventData::Voicemail(d) => d
                 .resource
                 .as_ref()
                 .and_then(|r| r.call_id.as_deref().or(r.id.as_deref())),
+            EventData::Recording(_) => self.call_id(),
+            EventData::Summary(_) | EventData::Transcript(_) => {
+                self.call_id().or_else(|| self.resource_id())
+            }
             _ => self.resource_id(),
         }
     }
 
     /// When the resource last changed (`data.resource.updatedAt`), RFC 3339 text as sent; for
-    /// resources that do not model the field (messages, recordings, ...) and unknown event
+    /// resources that do not model the field (messages, summaries, ...) and unknown event
     /// types, read from the raw resource when it is a string.
     #[must_use]
     pub fn updated_at(&self) -> Option<&str> {
@@ -396,37 +423,42 @@ impl Event {
         match &self.data {
             EventData::Message(d) => extra(&d.resource.as_ref()?.extra),
             EventData::Call(d) => d.resource.as_ref()?.updated_at.as_deref(),
-            EventData::Recording(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Recording(d) => d.resource.as_ref()?.updated_at.as_deref(),
             EventData::Summary(d) => extra(&d.resource.as_ref()?.extra),
             EventData::Transcript(d) => extra(&d.resource.as_ref()?.extra),
-            EventData::Voicemail(d) => extra(&d.resource.as_ref()?.extra),
+            EventData::Voicemail(d) => d.resource.as_ref()?.updated_at.as_deref(),
             EventData::Contact(d) => d.resource.as_ref()?.updated_at.as_deref(),
+            EventData::Task(d) => extra(&d.resource.as_ref()?.extra),
             EventData::Unknown(v) => v.pointer("/resource/updatedAt")?.as_str(),
         }
     }
 
-    /// The resource's id (`data.resource.id`), for unknown event types too.
+    /// The resource's id (`data.resource.id`), for unknown event types too. Summaries and
+    /// transcripts have no id of their own (see [`call_id`](Self::call_id)); one that Quo
+    /// might send anyway is read from the raw resource.
     #[must_use]
     pub fn resource_id(&self) -> Option<&str> {
         match &self.data {
             EventData::Message(d) => d.resource.as_ref()?.id.as_deref(),
             EventData::Call(d) => d.resource.as_ref()?.id.as_deref(),
             EventData::Recording(d) => d.resource.as_ref()?.id.as_deref(),
-            EventData::Summary(d) => d.resource.as_ref()?.id.as_deref(),
-            EventData::Transcript(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Summary(d) => d.resource.as_ref()?.extra.get("id")?.as_str(),
+            EventData::Transcript(d) => d.resource.as_ref()?.extra.get("id")?.as_str(),
             EventData::Voicemail(d) => d.resource.as_ref()?.id.as_deref(),
             EventData::Contact(d) => d.resource.as_ref()?.id.as_deref(),
+            EventData::Task(d) => d.resource.as_ref()?.id.as_deref(),
             EventData::Unknown(v) => v.pointer("/resource/id")?.as_str(),
         }
     }
 
-    /// The call the event is about: the resource id of a call lifecycle event, the `callId`
-    /// of a recording, summary, transcript or voicemail.
+    /// The call the event is about: the resource id of a call lifecycle or recording event
+    /// (a recording's resource is the call), the `callId` of a summary, transcript or
+    /// voicemail.
     #[must_use]
     pub fn call_id(&self) -> Option<&str> {
         match &self.data {
             EventData::Call(d) => d.resource.as_ref()?.id.as_deref(),
-            EventData::Recording(d) => d.resource.as_ref()?.call_id.as_deref(),
+            EventData::Recording(d) => d.resource.as_ref()?.id.as_deref(),
             EventData::Summary(d) => d.resource.as_ref()?.call_id.as_deref(),
             EventData::Transcript(d) => d.resource.as_ref()?.call_id.as_deref(),
             EventData::Voicemail(d) => d.resource.as_ref()?.call_id.as_deref(),
@@ -449,34 +481,62 @@ impl Event {
         self.data.as_message()?.resource.as_ref()?.text.as_deref()
     }
 
-    /// The Quo number's id (`context.phoneNumberId`) of a message or call event.
+    /// The workspace's id (`context.orgId`), which every context carries since GA; for
+    /// unknown event types, read from the raw context.
+    #[must_use]
+    pub fn org_id(&self) -> Option<&str> {
+        self.data.shared_context()?.org_id
+    }
+
+    /// The Quo number's id (`context.phoneNumberId`) of a message, call or task event.
     #[must_use]
     pub fn phone_number_id(&self) -> Option<&str> {
-        self.data.party_context()?.phone_number_id
+        self.data.shared_context()?.phone_number_id
     }
 
-    /// The Quo user (`context.userId`) of a message, call or contact event.
+    /// The Quo user (`context.userId`) of a message, call or contact event. (Task events name
+    /// the user who acted in `context.actorId`: see [`TaskContext`].)
     #[must_use]
     pub fn user_id(&self) -> Option<&str> {
-        self.data.party_context()?.user_id
+        self.data.shared_context()?.user_id
     }
 
-    /// The matched contacts' ids (`context.contacts.ids`) of a message or call event.
+    /// The matched contacts' ids (`context.contacts.ids`) of a message or call event. Check
+    /// [`Contacts::lookup_status`] before reading an empty list as "no contact".
     #[must_use]
     pub fn contact_ids(&self) -> Option<&[String]> {
-        self.data.party_context()?.contacts?.ids.as_deref()
+        self.data.shared_context()?.contacts?.ids.as_deref()
     }
 
-    /// The sender's number (`context.senderIdentifier`) of a message or call event.
+    /// The sender's identifier (`context.senderIdentifier`) of a message event. Calls have
+    /// none: see [`participants`](Self::participants).
     #[must_use]
     pub fn sender(&self) -> Option<&str> {
-        self.data.party_context()?.sender
+        self.data
+            .as_message()?
+            .context
+            .as_ref()?
+            .sender_identifier
+            .as_deref()
     }
 
-    /// The recipients' numbers (`context.recipientIdentifiers`) of a message or call event.
+    /// The recipients' identifiers (`context.recipientIdentifiers`) of a message event.
+    /// Calls have none: see [`participants`](Self::participants).
     #[must_use]
     pub fn recipients(&self) -> Option<&[String]> {
-        self.data.party_context()?.recipients
+        self.data
+            .as_message()?
+            .context
+            .as_ref()?
+            .recipient_identifiers
+            .as_deref()
+    }
+
+    /// Who took part in the call (`context.participants`) of any `call.*` event: the
+    /// workspace's numbers and the external ones.
+    #[must_use]
+    pub fn participants(&self) -> Option<&Participants> {
+        self.data.call_context()?.participants.as_ref()
     }
 
     fn typed_field_is_set(&self, key: &str) -> bool {
@@ -640,17 +700,66 @@ mod tests {
 
     #[test]
     fn recordings_summaries_transcripts_and_voicemails_correlate_on_the_call() {
-        for event_type in [
-            "call.recording.completed",
-            "call.summary.completed",
-            "call.transcript.completed",
-            "call.voicemail.completed",
+        for (event_type, resource) in [
+            (
+                "call.recording.completed",
+                json!({ "id": "AC1", "recordings": [] }),
+            ),
+            ("call.summary.completed", json!({ "callId": "AC1" })),
+            ("call.transcript.completed", json!({ "callId": "AC1" })),
+            (
+                "call.voicemail.completed",
+                json!({ "id": "XX1", "callId": "AC1" }),
+            ),
         ] {
-            let input = json!({ "id": "EV1", "type": event_type, "data": { "resource": { "id": "XX1", "callId": "AC1" } } });
+            let input =
+                json!({ "id": "EV1", "type": event_type, "data": { "resource": resource } });
             let event = round_trip(&input);
             let key = event.correlation_key().unwrap();
             assert_eq!(key.subject(), "AC1");
             assert_eq!(event.call_id(), Some("AC1"));
         }
+    }
+
+    #[test]
+    fn call_events_have_participants_and_no_sender() {
+        let input = json!({ "id": "EV1", "type": "call.completed", "data": {
+            "resource": { "id": "AC1", "duration": 12.5 },
+            "context": { "orgId": "OR1", "senderIdentifier": "+1", "participants": {
+                "workspace": ["+2"], "external": ["+1"], "resolution": "available" } } } });
+        let event = round_trip(&input);
+        assert_eq!(event.sender(), None);
+        assert_eq!(event.recipients(), None);
+        assert_eq!(event.org_id(), Some("OR1"));
+        let participants = event.participants().unwrap();
+        assert_eq!(
+            participants.external.as_deref(),
+            Some(&["+1".to_owned()][..])
+        );
+        // An unmodelled sender identifier on a call is kept, not typed.
+        let context = event.data.call_context().unwrap();
+        assert_eq!(context.extra.get("senderIdentifier"), Some(&json!("+1")));
+    }
+
+    #[test]
+    fn task_events_read_as_tasks() {
+        let input = json!({ "id": "EV1", "type": "task.assigned", "data": {
+            "resource": { "id": "TK1", "assignedTo": "US2" },
+            "context": { "orgId": "OR1", "actorId": "US1", "phoneNumberId": null } } });
+        let event = round_trip(&input);
+        let data = event.data.as_task().unwrap();
+        assert_eq!(data.resource.as_ref().unwrap().assignee_id(), Some("US2"));
+        assert_eq!(event.resource_id(), Some("TK1"));
+        assert_eq!(event.org_id(), Some("OR1"));
+        assert_eq!(event.phone_number_id(), None);
+    }
+
+    #[test]
+    fn unknown_types_keep_their_data_and_expose_the_org() {
+        let input = json!({ "id": "EV1", "type": "integration.hubspot.synced", "data": {
+            "resource": { "id": "IN1" }, "context": { "orgId": "OR1" }, "links": { "quo": null } } });
+        let event = round_trip(&input);
+        assert!(matches!(event.data, EventData::Unknown(_)));
+        assert_eq!(event.org_id(), Some("OR1"));
     }
 }

@@ -3,8 +3,10 @@
 use crate::object::string_enum;
 
 string_enum! {
-    /// The `type` of a new-format event: one of the fourteen that Quo's `2026-03-30` API
-    /// documents, or any other name, kept as [`Unknown`](Self::Unknown).
+    /// The `type` of a new-format event: one of the twenty-eight that Quo documents for API
+    /// version `2026-03-30` (the fourteen of the beta reference and the fourteen added since),
+    /// or any other name (`integration.*`, anything newer), kept as
+    /// [`Unknown`](Self::Unknown).
     ///
     /// `Display` and `FromStr` use the wire names (`message.received`, ...).
     ///
@@ -49,6 +51,34 @@ string_enum! {
         ContactUpdated => "contact.updated",
         /// A contact was deleted.
         ContactDeleted => "contact.deleted",
+        /// The carrier reported that an outbound message could not be delivered.
+        MessageUndelivered => "message.undelivered",
+        /// A caller chose an option of a phone menu.
+        CallMenuSelected => "call.menu.selected",
+        /// A task was created.
+        TaskCreated => "task.created",
+        /// A task's title or description changed.
+        TaskUpdated => "task.updated",
+        /// A task was deleted.
+        TaskDeleted => "task.deleted",
+        /// A task was completed.
+        TaskCompleted => "task.completed",
+        /// A completed task was reopened.
+        TaskReopened => "task.reopened",
+        /// A task was assigned to a user.
+        TaskAssigned => "task.assigned",
+        /// A task's assignee was removed.
+        TaskUnassigned => "task.unassigned",
+        /// A task passed its due date.
+        TaskOverdue => "task.overdue",
+        /// A task was linked to an activity.
+        TaskLinked => "task.linked",
+        /// A task was unlinked from an activity.
+        TaskUnlinked => "task.unlinked",
+        /// A task's due date changed.
+        TaskDuedateUpdated => "task.duedate.updated",
+        /// A task's due date was removed.
+        TaskDuedateRemoved => "task.duedate.removed",
     }
 }
 
@@ -62,12 +92,14 @@ pub(crate) enum Kind {
     Transcript,
     Voicemail,
     Contact,
+    Task,
     Unknown,
 }
 
 impl EventType {
-    /// The fourteen event types this crate knows, in the order Quo documents them.
-    pub const KNOWN: [EventType; 14] = [
+    /// The fourteen event types of Quo's beta reference, in its order: the ones its webhook
+    /// management API documents as subscribable.
+    pub const BETA: [EventType; 14] = [
         EventType::MessageReceived,
         EventType::MessageDelivered,
         EventType::MessageFailed,
@@ -84,19 +116,75 @@ impl EventType {
         EventType::ContactDeleted,
     ];
 
+    /// Every event type this crate knows: the fourteen of [`BETA`](Self::BETA) first, in
+    /// documented order, then those Quo added since (`message.undelivered`,
+    /// `call.menu.selected`, the twelve `task.*`).
+    pub const KNOWN: [EventType; 28] = [
+        EventType::MessageReceived,
+        EventType::MessageDelivered,
+        EventType::MessageFailed,
+        EventType::CallRinging,
+        EventType::CallAnswered,
+        EventType::CallCompleted,
+        EventType::CallForwarded,
+        EventType::CallMissed,
+        EventType::CallRecordingCompleted,
+        EventType::CallSummaryCompleted,
+        EventType::CallTranscriptCompleted,
+        EventType::CallVoicemailCompleted,
+        EventType::ContactUpdated,
+        EventType::ContactDeleted,
+        EventType::MessageUndelivered,
+        EventType::CallMenuSelected,
+        EventType::TaskCreated,
+        EventType::TaskUpdated,
+        EventType::TaskDeleted,
+        EventType::TaskCompleted,
+        EventType::TaskReopened,
+        EventType::TaskAssigned,
+        EventType::TaskUnassigned,
+        EventType::TaskOverdue,
+        EventType::TaskLinked,
+        EventType::TaskUnlinked,
+        EventType::TaskDuedateUpdated,
+        EventType::TaskDuedateRemoved,
+    ];
+
+    /// Whether this is one of the fourteen [`BETA`](Self::BETA) event types.
+    #[must_use]
+    pub fn is_beta(&self) -> bool {
+        Self::BETA.contains(self)
+    }
+
     pub(crate) fn kind(&self) -> Kind {
         match self {
-            Self::MessageReceived | Self::MessageDelivered | Self::MessageFailed => Kind::Message,
+            Self::MessageReceived
+            | Self::MessageDelivered
+            | Self::MessageFailed
+            | Self::MessageUndelivered => Kind::Message,
             Self::CallRinging
             | Self::CallAnswered
             | Self::CallCompleted
             | Self::CallForwarded
-            | Self::CallMissed => Kind::Call,
+            | Self::CallMissed
+            | Self::CallMenuSelected => Kind::Call,
             Self::CallRecordingCompleted => Kind::Recording,
             Self::CallSummaryCompleted => Kind::Summary,
             Self::CallTranscriptCompleted => Kind::Transcript,
             Self::CallVoicemailCompleted => Kind::Voicemail,
             Self::ContactUpdated | Self::ContactDeleted => Kind::Contact,
+            Self::TaskCreated
+            | Self::TaskUpdated
+            | Self::TaskDeleted
+            | Self::TaskCompleted
+            | Self::TaskReopened
+            | Self::TaskAssigned
+            | Self::TaskUnassigned
+            | Self::TaskOverdue
+            | Self::TaskLinked
+            | Self::TaskUnlinked
+            | Self::TaskDuedateUpdated
+            | Self::TaskDuedateRemoved => Kind::Task,
             Self::Unknown(_) => Kind::Unknown,
         }
     }
@@ -122,6 +210,12 @@ impl EventType {
     pub fn is_contact(&self) -> bool {
         self.kind() == Kind::Contact
     }
+
+    /// Whether this is a `task.*` event.
+    #[must_use]
+    pub fn is_task(&self) -> bool {
+        self.kind() == Kind::Task
+    }
 }
 
 #[cfg(test)]
@@ -138,7 +232,15 @@ mod tests {
         }
         let names: std::collections::BTreeSet<_> =
             EventType::KNOWN.iter().map(EventType::as_str).collect();
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 28);
+        assert_eq!(EventType::KNOWN[..14], EventType::BETA);
+        assert!(EventType::CallMissed.is_beta());
+        assert!(!EventType::TaskCreated.is_beta());
+        assert!(!EventType::MessageUndelivered.is_beta());
+        assert_eq!(
+            "task.duedate.removed".parse::<EventType>(),
+            Ok(EventType::TaskDuedateRemoved)
+        );
     }
 
     #[test]
@@ -149,7 +251,9 @@ mod tests {
             serde_json::to_string(&t).unwrap(),
             "\"call.sentiment.completed\""
         );
-        assert!(!t.is_message() && !t.is_call() && !t.is_contact());
+        assert!(!t.is_message() && !t.is_call() && !t.is_contact() && !t.is_task());
+        let integration: EventType = "integration.hubspot.synced".parse().unwrap();
+        assert!(!integration.is_known());
     }
 
     #[test]
@@ -158,5 +262,9 @@ mod tests {
         assert!(EventType::CallVoicemailCompleted.is_call());
         assert!(EventType::ContactDeleted.is_contact());
         assert!(!EventType::ContactDeleted.is_call());
+        assert!(EventType::MessageUndelivered.is_message());
+        assert!(EventType::CallMenuSelected.is_call());
+        assert!(EventType::TaskDuedateUpdated.is_task());
+        assert!(!EventType::TaskLinked.is_call());
     }
 }

@@ -18,18 +18,22 @@ mod object;
 pub mod parity;
 pub mod preset;
 pub mod samples;
+pub mod task;
 #[cfg(feature = "tower")]
 pub mod tower;
 
 pub use any::{AnyEvent, parse_any};
-pub use common::{Contacts, Direction, Links, LookupStatus, Media};
+pub use common::{
+    Contacts, Direction, Links, LookupStatus, Media, Participants, PhoneNumberType,
+    ProcessingStatus, Resolution, Seconds,
+};
 #[cfg(feature = "tower")]
 pub use correlation::correlation_key;
 pub use correlation::{CorrelationKey, CorrelationRules, DedupeKey, DedupeRule};
 pub use error::Error;
 pub use event::{
     API_VERSION, CallData, ContactData, Data, Event, EventData, MessageData, RecordingData,
-    SummaryData, TranscriptData, VoicemailData,
+    SummaryData, TaskData, TranscriptData, VoicemailData,
 };
 pub use event_type::EventType;
 pub use legacy::LegacyEvent;

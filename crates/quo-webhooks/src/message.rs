@@ -8,10 +8,13 @@ use crate::common::{Contacts, Direction, Media};
 use crate::object::{json_object, string_enum};
 
 string_enum! {
-    /// The delivery status of a message.
+    /// The delivery status of a message (`resource.status`): the thirteen values Quo
+    /// documents.
     pub enum MessageStatus(Other) {
         /// Accepted, waiting to be sent.
         Queued => "queued",
+        /// Being sent.
+        Sending => "sending",
         /// Handed to the carrier.
         Sent => "sent",
         /// The carrier confirmed delivery.
@@ -20,13 +23,25 @@ string_enum! {
         Undelivered => "undelivered",
         /// Sending failed.
         Failed => "failed",
+        /// An inbound message is being received.
+        Receiving => "receiving",
         /// An inbound message was received.
         Received => "received",
+        /// Accepted by the provider.
+        Accepted => "accepted",
+        /// Scheduled to be sent later.
+        Scheduled => "scheduled",
+        /// Read by the recipient.
+        Read => "read",
+        /// A group message reached some of its recipients.
+        PartiallyDelivered => "partially_delivered",
+        /// Cancelled before it was sent.
+        Canceled => "canceled",
     }
 }
 
-/// The carrier's or provider's error code of a failed message, a JSON string or a JSON number
-/// (kept as sent).
+/// The carrier's or provider's error code of a failed or undelivered message: Quo documents a
+/// string such as `"30007"`; a JSON number is accepted too (kept as sent).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -61,7 +76,8 @@ json_object! {
         "status" => status: MessageStatus,
         /// When the message was created, RFC 3339 text as sent.
         "createdAt" => created_at: String,
-        /// Why delivery failed (`message.failed`).
+        /// Why delivery failed (`message.failed`, `message.undelivered`); an explicit `null`
+        /// when Quo has no code.
         "errorCode" => error_code: ErrorCode,
     }
 }
@@ -69,17 +85,20 @@ json_object! {
 json_object! {
     /// Where a message belongs (`data.context` of `message.*` events).
     pub struct MessageContext {
-        /// The Quo number's id (`PN...`).
+        /// The workspace's id (`OR...`); every context carries it since GA.
+        "orgId" => org_id: String,
+        /// The Quo number's id (`PN...`); may be `null`.
         "phoneNumberId" => phone_number_id: String,
-        /// The conversation's id (`CN...`).
+        /// The conversation's id (`CN...`); may be `null`.
         "conversationId" => conversation_id: String,
         /// The Quo user the message belongs to (`US...`).
         "userId" => user_id: String,
         /// The contacts behind the other party.
         "contacts" => contacts: Contacts,
-        /// The sender's number (E.164), whichever the direction.
+        /// The sender's identifier (usually an E.164 number, not always), whichever the
+        /// direction.
         "senderIdentifier" => sender_identifier: String,
-        /// The recipients' numbers (E.164), whichever the direction.
+        /// The recipients' identifiers (usually E.164 numbers), whichever the direction.
         "recipientIdentifiers" => recipient_identifiers: Vec<String>,
     }
 }

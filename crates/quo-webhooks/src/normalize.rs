@@ -3,15 +3,18 @@
 use serde_json::{Map, Value};
 
 use crate::call::{
-    CallContext, CallResource, RecordingResource, SummaryResource, TranscriptResource,
-    VoicemailResource,
+    CallContext, CallResource, CallStatus, Recording, RecordingResource, SummaryResource,
+    TranscriptResource, VoicemailResource,
 };
-use crate::common::{Contacts, Links, LookupStatus, Media};
+use crate::common::{
+    Contacts, Direction, Links, LookupStatus, Media, Participants, ProcessingStatus, Seconds,
+};
 use crate::contact::{ContactContext, ContactResource};
 use crate::event::{API_VERSION, Data, Event, EventData};
-use crate::event_type::Kind;
+use crate::event_type::{EventType, Kind};
 use crate::legacy::{LegacyEvent, LegacyObject};
 use crate::message::{MessageContext, MessageResource};
+use crate::task::{TaskContext, TaskResource};
 
 /// Turns a legacy event into the new-format event Quo would send for it. Never fails.
 ///
@@ -25,19 +28,47 @@ use crate::message::{MessageContext, MessageResource};
 /// | `data.object.userId` | `data.context.userId` |
 /// | `data.object.contactIds` | `data.context.contacts.ids` |
 /// | `data.deepLink` | `data.links.quo` |
-/// | `data.object.from` | `data.context.senderIdentifier` |
-/// | `data.object.to` (split if comma-joined) | `data.context.recipientIdentifiers` |
+/// | message `from` / `to` (split if comma-joined) | `data.context.senderIdentifier` / `recipientIdentifiers` |
+/// | call `participants`, `from`, `to`, `direction` | `data.context.participants` (see below) |
+/// | call `answeredBy` | `data.resource.answeredByUserId` |
+/// | summary / transcript `callId`, `status` | `data.resource.callId`, `processingStatus` |
 /// | `apiVersion` `v2`/`v3`/`v4` | `apiVersion` `2026-03-30` |
 /// | `type` `callSummary` / `callTranscript` | `call.summary.completed` / `call.transcript.completed` |
 ///
 /// Legacy `from` is the sender whichever the direction (the Quo number for outgoing messages
 /// and calls, the other party for incoming ones), and `to` the recipients, exactly like the new
-/// `senderIdentifier` and `recipientIdentifiers`; so the direction does not change the mapping.
+/// `senderIdentifier` and `recipientIdentifiers` of messages.
 ///
-/// Fields that both formats carry under the same name and meaning are copied too:
-/// `direction`, `status`, `createdAt`, `conversationId`, message `media`, and for calls
-/// `answeredAt`, `completedAt`, `updatedAt`, `duration`, `participants`; legacy `answeredBy`
-/// becomes `answeredByUserId`.
+/// # Call participants
+///
+/// New call events carry no sender or recipient: `context.participants` says who took part,
+/// as `{workspace, external}`. A legacy call lists numbers in `participants` and often has
+/// `from` and `to`. The rule:
+///
+/// - the **Quo number** is `to` of an incoming call and `from` of an outgoing one; when the
+///   direction or that field is missing, the Quo number is unknown;
+/// - `workspace` is the Quo number when known, else absent;
+/// - `external` is the legacy `participants` list without the Quo number; without a list, the
+///   other side of `from`/`to` (`from` of an incoming call, `to` of an outgoing one). When the
+///   Quo number is unknown, every listed number counts as external: the legacy list names
+///   the other parties;
+/// - `resolution` is never set (the legacy payload does not say whether Quo resolved them);
+/// - `context.participants` is absent when there is neither a list nor a classifiable
+///   `from`/`to`.
+///
+/// # Call resources
+///
+/// One legacy call object feeds every call event, but each new event documents its own subset
+/// of fields, and only that subset is filled: ringing `id, direction, createdAt, updatedAt`;
+/// answered adds `answeredAt, answeredByUserId`; completed `id, direction, status, createdAt,
+/// answeredAt, completedAt, updatedAt, duration, hasVoicemail`; forwarded and missed `id,
+/// createdAt, updatedAt`; menu.selected `id, createdAt, updatedAt`. `duration` is kept as sent,
+/// fractions included.
+///
+/// `status` (completed only) is translated where the meaning is clear: legacy `completed`
+/// becomes `answered` when the call has an `answeredAt` and `unanswered` when it does not;
+/// `no-answer` and `missed` become `unanswered`; the seven new values pass through; anything
+/// else is kept as sent (as [`CallStatus::Other`]).
 ///
 /// # What the legacy payload lacks, and what `normalize` does about it
 ///
@@ -47,6 +78,7 @@ use crate::message::{MessageContext, MessageResource};
 /// - **`id`** (envelope): the legacy `EV...` id is kept. The new delivery of the same business
 ///   event has a different id; match the two with [`CorrelationKey`](crate::CorrelationKey).
 /// - **`createdAt`** (envelope): the legacy envelope's `createdAt`, absent if it has none.
+/// - **`context.orgId`**: absent; legacy objects do not carry it.
 /// - **`context.contacts.lookupStatus`**: `matched` when `contactIds` is non-empty (the legacy
 ///   payload lists the contacts Quo matched, which is what `matched` means). Left absent when
 ///   `contactIds` is empty or missing: the legacy payload cannot tell "no contact matched"
@@ -54,30 +86,37 @@ use crate::message::{MessageContext, MessageResource};
 ///   only when `contactIds` is.
 /// - **`links.quo`**: the legacy `deepLink`; when there is none, an explicit `null`, which is
 ///   how the new format says "no link" (its `links.quo` is always present, nullable).
-/// - **`senderIdentifier` / `recipientIdentifiers`**: absent when the legacy `from` / `to` is
-///   (as in the migration guide's own v4 example).
+/// - **`senderIdentifier` / `recipientIdentifiers`** (messages): absent when the legacy
+///   `from` / `to` is (as in the migration guide's own v4 example).
 /// - **`context.phoneNumberType`**: never set; the legacy payload has no counterpart.
-///   **`context.participants`**: the legacy `participants` when present, else absent.
-/// - **`resource.hasVoicemail`** (calls): `true` when the legacy call has a `voicemail` object,
-///   `false` when its `voicemail` is `null`, absent when the field is.
+/// - **`resource.hasVoicemail`** (`call.completed`): `true` when the legacy call has a
+///   `voicemail` object, `false` when its `voicemail` is `null`, absent when the field is.
 /// - **message `status`**: copied as sent, not translated (v4 `message.received` examples say
 ///   `delivered` where the new format says `received`; there is no published mapping).
 /// - **`forwardedFrom` / `forwardedTo`**: not mapped. Legacy examples carry user ids there,
 ///   while the new fields hold phone numbers.
-/// - **recordings** (`call.recording.completed`): the legacy object is the call, so
-///   `resource.id` and `resource.callId` are both its id; `url`, `type` and `duration` come
-///   from its first `media` entry.
-/// - **summaries and transcripts**: `resource.callId` is the legacy `callId`; `resource.id`
-///   stays absent, since the legacy payload has no id of its own for them.
+/// - **recordings** (`call.recording.completed`): the legacy object is the call, and so is the
+///   new resource: `id` (the legacy `callId`, else `id`), `direction`, the times and
+///   `duration`; each legacy `media` entry becomes one `recordings` entry (`url`, `type`,
+///   `duration`, and `id` and `startTime` when present). Without `media`, `recordings` is
+///   absent rather than a list that would claim there is none.
+/// - **summaries and transcripts**: `resource.callId` is the legacy `callId`; the new
+///   resources have no id, so a legacy `id` is kept in the resource's `extra` (it is the
+///   correlation subject when `callId` is missing, as it is for the legacy event).
+///   `processingStatus` is the legacy `status`. Summaries have no `jobs`, `fromPhoneNumber`,
+///   `handledByAiAgent` or `answeredByUserId` in the legacy payload.
 /// - **voicemails** (`call.voicemail.completed`, which the legacy system does not send by that
-///   name): `url`, `type`, `duration` and `transcript` from the call's `voicemail` object,
-///   `resource.callId` from `callId`, else `id`.
+///   name): `id` and `direction` of the call, `callId` from `callId`, else `id`; `voicemailId`
+///   (its `id`), `recordingUrl` (its `url`), `duration` and `transcript` from the call's
+///   `voicemail` object; `from`, and the first number of `to`.
 /// - **message `updatedAt`**: copied when present, into the resource's `extra` (the new
-///   message schema is not published, so it is not a typed field); it is part of the
+///   message shape does not document it, so it is not a typed field); it is part of the
 ///   [correlation key](crate::CorrelationKey) of `message.delivered` and `message.failed`,
 ///   which must not change by normalising.
 /// - **contacts**: `id`, `firstName`, `lastName`, `company`, `role`, `createdAt`, `updatedAt`;
 ///   `context.userId` from `userId`.
+/// - **tasks** (the legacy system sends none; a legacy payload named `task.*` is read
+///   anyway): `id`, and `phoneNumberId` and `conversationId` into the context.
 /// - **unknown legacy types**: the new event's `type` is the legacy name; its raw `data` has
 ///   the legacy `data.object` unchanged as `resource` (no `resource` when there is no
 ///   `data.object`), `links` as above, and the legacy `data`'s other fields as they were,
@@ -102,6 +141,13 @@ use crate::message::{MessageContext, MessageResource};
 /// assert_eq!(event.api_version.as_deref(), Some("2026-03-30"));
 /// // v3 group messages join their recipients with commas; the new format lists them.
 /// assert_eq!(event.recipients().map(<[String]>::len), Some(2));
+///
+/// // A legacy v4 call: its participants list becomes the new participants object.
+/// let legacy: LegacyEvent = serde_json::from_str(samples::LEGACY_V4_CALL_COMPLETED)?;
+/// let event = normalize(&legacy);
+/// let participants = event.participants().unwrap();
+/// assert_eq!(participants.workspace.as_deref(), Some(&["+14155550123".to_owned()][..]));
+/// assert_eq!(participants.external.as_deref(), Some(&["+16505550187".to_owned()][..]));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[must_use]
@@ -120,7 +166,11 @@ pub fn normalize(legacy: &LegacyEvent) -> Event {
             message_context(object),
             links,
         )),
-        Kind::Call => EventData::Call(data(call_resource(object), call_context(object), links)),
+        Kind::Call => EventData::Call(data(
+            call_resource(&event_type, object),
+            call_context(object),
+            links,
+        )),
         Kind::Recording => EventData::Recording(data(
             recording_resource(object),
             call_context(object),
@@ -128,25 +178,23 @@ pub fn normalize(legacy: &LegacyEvent) -> Event {
         )),
         Kind::Summary => {
             let resource = SummaryResource {
-                id: object.id.clone(),
                 call_id: object.call_id.clone(),
-                status: object.status.clone(),
+                processing_status: processing_status(object),
                 summary: object.summary.clone(),
                 next_steps: object.next_steps.clone(),
-                created_at: object.created_at.clone(),
-                extra: Map::new(),
+                extra: legacy_id(object),
+                ..SummaryResource::default()
             };
             EventData::Summary(data(resource, call_context(object), links))
         }
         Kind::Transcript => {
             let resource = TranscriptResource {
-                id: object.id.clone(),
                 call_id: object.call_id.clone(),
-                status: object.status.clone(),
-                dialogue: object.dialogue.clone(),
-                duration: object.duration.clone(),
                 created_at: object.created_at.clone(),
-                extra: Map::new(),
+                duration: object.duration.clone().map(Seconds),
+                processing_status: processing_status(object),
+                dialogue: object.dialogue.clone(),
+                extra: legacy_id(object),
             };
             EventData::Transcript(data(resource, call_context(object), links))
         }
@@ -168,9 +216,21 @@ pub fn normalize(legacy: &LegacyEvent) -> Event {
             };
             let context = ContactContext {
                 user_id: object.user_id.clone(),
-                extra: Map::new(),
+                ..ContactContext::default()
             };
             EventData::Contact(data(resource, context, links))
+        }
+        Kind::Task => {
+            let resource = TaskResource {
+                id: object.id.clone(),
+                ..TaskResource::default()
+            };
+            let context = TaskContext {
+                phone_number_id: object.phone_number_id.clone(),
+                conversation_id: object.conversation_id.clone(),
+                ..TaskContext::default()
+            };
+            EventData::Task(data(resource, context, links))
         }
         Kind::Unknown => EventData::Unknown(unknown_data(legacy, links)),
     };
@@ -294,31 +354,55 @@ fn message_context(object: &LegacyObject) -> MessageContext {
         contacts: contacts(object),
         sender_identifier: object.from.clone(),
         recipient_identifiers: recipients(object),
-        extra: Map::new(),
+        ..MessageContext::default()
     }
 }
 
-fn call_resource(object: &LegacyObject) -> CallResource {
-    let has_voicemail = match (&object.voicemail, object.extra.get("voicemail")) {
-        (Some(_), _) => Some(true),
-        (None, Some(Value::Null)) => Some(false),
-        (None, _) => None,
-    };
-    CallResource {
+/// The new `status` of `call.completed` for a legacy call status; see [`normalize`].
+fn call_status(object: &LegacyObject) -> Option<CallStatus> {
+    let status = object.status.as_deref()?;
+    Some(match status {
+        "completed" if object.answered_at.is_some() => CallStatus::Answered,
+        "completed" | "no-answer" | "missed" => CallStatus::Unanswered,
+        other => CallStatus::from(other),
+    })
+}
+
+fn call_resource(event_type: &EventType, object: &LegacyObject) -> CallResource {
+    let common = CallResource {
         id: object.id.clone(),
-        direction: object.direction.clone(),
-        status: object.status.as_deref().map(Into::into),
         created_at: object.created_at.clone(),
-        answered_at: object.answered_at.clone(),
-        completed_at: object.completed_at.clone(),
         updated_at: object.updated_at.clone(),
-        duration: object
-            .duration
-            .as_ref()
-            .and_then(serde_json::Number::as_u64),
-        has_voicemail,
-        answered_by_user_id: object.answered_by.clone(),
         ..CallResource::default()
+    };
+    match event_type {
+        EventType::CallRinging => CallResource {
+            direction: object.direction.clone(),
+            ..common
+        },
+        EventType::CallAnswered => CallResource {
+            direction: object.direction.clone(),
+            answered_at: object.answered_at.clone(),
+            answered_by_user_id: object.answered_by.clone(),
+            ..common
+        },
+        EventType::CallCompleted => {
+            let has_voicemail = match (&object.voicemail, object.extra.get("voicemail")) {
+                (Some(_), _) => Some(true),
+                (None, Some(Value::Null)) => Some(false),
+                (None, _) => None,
+            };
+            CallResource {
+                direction: object.direction.clone(),
+                status: call_status(object),
+                answered_at: object.answered_at.clone(),
+                completed_at: object.completed_at.clone(),
+                duration: object.duration.clone().map(Seconds),
+                has_voicemail,
+                ..common
+            }
+        }
+        _ => common,
     }
 }
 
@@ -328,33 +412,90 @@ fn call_context(object: &LegacyObject) -> CallContext {
         conversation_id: object.conversation_id.clone(),
         user_id: object.user_id.clone(),
         contacts: contacts(object),
-        sender_identifier: object.from.clone(),
-        recipient_identifiers: recipients(object),
-        participants: object.participants.clone(),
+        participants: participants(object),
         ..CallContext::default()
     }
 }
 
+/// The new `context.participants` of a legacy call; the rule is in [`normalize`]'s docs.
+fn participants(object: &LegacyObject) -> Option<Participants> {
+    let from = || object.from.iter().cloned().collect::<Vec<_>>();
+    let to = || recipients(object).unwrap_or_default();
+    let (quo, other) = match object.direction {
+        Some(Direction::Incoming) => (to(), from()),
+        Some(Direction::Outgoing) => (from(), to()),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let external = match &object.participants {
+        Some(listed) => listed
+            .iter()
+            .filter(|number| !quo.contains(number))
+            .cloned()
+            .collect(),
+        None if other.is_empty() && quo.is_empty() => return None,
+        None => other,
+    };
+    Some(Participants {
+        workspace: (!quo.is_empty()).then_some(quo),
+        external: Some(external),
+        ..Participants::default()
+    })
+}
+
+fn processing_status(object: &LegacyObject) -> Option<ProcessingStatus> {
+    object.status.as_deref().map(ProcessingStatus::from)
+}
+
+/// A legacy summary's or transcript's own `id`, for the new resource's `extra` (the new
+/// resources document none).
+fn legacy_id(object: &LegacyObject) -> Map<String, Value> {
+    let mut extra = Map::new();
+    if let Some(id) = &object.id {
+        extra.insert("id".to_owned(), Value::String(id.clone()));
+    }
+    extra
+}
+
+/// A legacy media entry as a recording: an object with `url`, `type`, `duration`, ... or a
+/// bare URL.
+fn recording(value: &Value) -> Option<Recording> {
+    match value {
+        Value::String(url) => Some(Recording {
+            url: Some(url.clone()),
+            ..Recording::default()
+        }),
+        Value::Object(map) => {
+            let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
+            Some(Recording {
+                id: text("id"),
+                duration: map
+                    .get("duration")
+                    .and_then(|d| d.as_number().cloned())
+                    .map(Seconds),
+                start_time: text("startTime"),
+                media_type: text("type"),
+                url: text("url"),
+                extra: Map::new(),
+            })
+        }
+        _ => None,
+    }
+}
+
 fn recording_resource(object: &LegacyObject) -> RecordingResource {
-    let first = object
-        .media
-        .as_ref()
-        .and_then(|items| items.first())
-        .and_then(media);
-    let duration = first
-        .as_ref()
-        .and_then(|m| m.extra.get("duration"))
-        .and_then(Value::as_u64);
-    let (url, media_type) = first.map_or((None, None), |m| (m.url, m.media_type));
     RecordingResource {
-        id: object.id.clone(),
-        call_id: object.call_id.clone().or_else(|| object.id.clone()),
-        url,
-        media_type,
-        duration,
-        status: object.status.clone(),
+        id: object.call_id.clone().or_else(|| object.id.clone()),
+        direction: object.direction.clone(),
         created_at: object.created_at.clone(),
-        extra: Map::new(),
+        answered_at: object.answered_at.clone(),
+        completed_at: object.completed_at.clone(),
+        updated_at: object.updated_at.clone(),
+        duration: object.duration.clone().map(Seconds),
+        recordings: object
+            .media
+            .as_ref()
+            .map(|items| items.iter().filter_map(recording).collect()),
+        ..RecordingResource::default()
     }
 }
 
@@ -368,15 +509,19 @@ fn voicemail_resource(object: &LegacyObject) -> VoicemailResource {
     };
     VoicemailResource {
         id: object.id.clone(),
+        voicemail_id: text("id"),
         call_id: object.call_id.clone().or_else(|| object.id.clone()),
-        url: text("url"),
-        media_type: text("type"),
+        direction: object.direction.clone(),
         duration: voicemail
             .and_then(|v| v.get("duration"))
-            .and_then(Value::as_u64),
+            .and_then(|d| d.as_number().cloned())
+            .map(Seconds),
+        from: object.from.clone(),
+        to: recipients(object).and_then(|numbers| numbers.into_iter().next()),
         transcript: text("transcript"),
-        status: object.status.clone(),
+        recording_url: text("url"),
         created_at: object.created_at.clone(),
+        updated_at: object.updated_at.clone(),
         extra: Map::new(),
     }
 }
@@ -384,7 +529,6 @@ fn voicemail_resource(object: &LegacyObject) -> VoicemailResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EventType;
     use serde_json::json;
 
     fn legacy(value: Value) -> LegacyEvent {
@@ -433,21 +577,121 @@ mod tests {
     }
 
     #[test]
-    fn recording_takes_url_from_the_calls_first_media() {
+    fn recording_is_the_call_with_one_recording_per_media_entry() {
         let event = normalize(&legacy(
             json!({ "id": "EV1", "apiVersion": "v3", "type": "call.recording.completed",
-            "data": { "object": { "id": "AC9", "object": "call", "status": "completed",
-                "media": [{ "url": "https://r/1.mp3", "type": "audio/mpeg", "duration": 61 }] } } }),
+            "data": { "object": { "id": "AC9", "object": "call", "status": "completed", "duration": 61.5,
+                "media": [{ "url": "https://r/1.mp3", "type": "audio/mpeg", "duration": 61 }, "https://r/2.mp3"] } } }),
         ));
         let EventData::Recording(data) = &event.data else {
             panic!("{event:?}")
         };
         let resource = data.resource.as_ref().unwrap();
         assert_eq!(resource.id.as_deref(), Some("AC9"));
-        assert_eq!(resource.call_id.as_deref(), Some("AC9"));
-        assert_eq!(resource.url.as_deref(), Some("https://r/1.mp3"));
-        assert_eq!(resource.media_type.as_deref(), Some("audio/mpeg"));
-        assert_eq!(resource.duration, Some(61));
+        assert_eq!(event.call_id(), Some("AC9"));
+        assert_eq!(resource.duration.as_ref().unwrap().as_secs_f64(), 61.5);
+        let recordings = resource.recordings.as_ref().unwrap();
+        assert_eq!(recordings.len(), 2);
+        assert_eq!(recordings[0].url.as_deref(), Some("https://r/1.mp3"));
+        assert_eq!(recordings[0].media_type.as_deref(), Some("audio/mpeg"));
+        assert_eq!(recordings[0].duration, Some(Seconds::from(61)));
+        assert_eq!(recordings[1].url.as_deref(), Some("https://r/2.mp3"));
+    }
+
+    #[test]
+    fn call_participants_are_split_by_direction() {
+        let call = |object: Value| {
+            normalize(&legacy(
+                json!({ "id": "EV1", "apiVersion": "v4", "type": "call.completed",
+                "data": { "object": object } }),
+            ))
+        };
+        let lists = |event: &Event| {
+            let p = event.participants().cloned();
+            p.map(|p| (p.workspace, p.external))
+        };
+        let quo = || Some(vec!["+14155550123".to_owned()]);
+        let caller = || Some(vec!["+16505550187".to_owned()]);
+
+        // Incoming: the Quo number is `to`, and is not external even when listed.
+        let incoming = call(
+            json!({ "id": "AC1", "direction": "incoming", "from": "+16505550187",
+            "to": "+14155550123", "participants": ["+16505550187", "+14155550123"] }),
+        );
+        assert_eq!(lists(&incoming), Some((quo(), caller())));
+        // Outgoing: the Quo number is `from`.
+        let outgoing = call(
+            json!({ "id": "AC1", "direction": "outgoing", "from": "+14155550123",
+            "to": ["+16505550187"], "participants": ["+16505550187"] }),
+        );
+        assert_eq!(lists(&outgoing), Some((quo(), caller())));
+        // No list: the other side of from/to.
+        let no_list = call(
+            json!({ "id": "AC1", "direction": "incoming", "from": "+16505550187",
+            "to": "+14155550123" }),
+        );
+        assert_eq!(lists(&no_list), Some((quo(), caller())));
+        // No direction: the Quo number is unknown, every listed number is external.
+        let unknown = call(json!({ "id": "AC1", "participants": ["+16505550187"] }));
+        assert_eq!(lists(&unknown), Some((None, caller())));
+        // Nothing to go on: no participants.
+        let nothing = call(json!({ "id": "AC1", "from": "+16505550187" }));
+        assert_eq!(lists(&nothing), None);
+        // Never sender or recipients on a call.
+        assert_eq!(incoming.sender(), None);
+        let context = serde_json::to_value(&incoming).unwrap()["data"]["context"].clone();
+        assert!(context.get("senderIdentifier").is_none(), "{context}");
+    }
+
+    #[test]
+    fn legacy_call_fields_map_to_the_documented_names() {
+        let event = normalize(&legacy(
+            json!({ "id": "EV1", "apiVersion": "v4", "type": "call.completed",
+            "data": { "object": { "id": "AC1", "direction": "incoming", "status": "completed",
+                "answeredAt": "2026-04-14T16:10:09.215Z", "answeredBy": "US1", "initiatedBy": "US2",
+                "duration": 12.25 } } }),
+        ));
+        let resource = event.data.as_call().unwrap().resource.clone().unwrap();
+        assert_eq!(resource.status, Some(CallStatus::Answered));
+        assert_eq!(resource.duration.unwrap().as_secs_f64(), 12.25);
+        // `answeredByUserId` is not documented for call.completed, only for call.answered.
+        assert_eq!(resource.answered_by_user_id, None);
+        let answered = normalize(&legacy(
+            json!({ "id": "EV2", "apiVersion": "v4", "type": "call.answered",
+            "data": { "object": { "id": "AC1", "answeredBy": "US1", "status": "in-progress" } } }),
+        ));
+        let resource = answered.data.as_call().unwrap().resource.clone().unwrap();
+        assert_eq!(resource.answered_by_user_id.as_deref(), Some("US1"));
+        assert_eq!(resource.status, None, "call.answered documents no status");
+        assert!(resource.extra.is_empty());
+
+        for (status, answered_at, expected) in [
+            ("completed", None::<&str>, CallStatus::Unanswered),
+            ("no-answer", None, CallStatus::Unanswered),
+            ("abandoned", None, CallStatus::Abandoned),
+            ("busy", None, CallStatus::Other("busy".into())),
+        ] {
+            let event = normalize(&legacy(json!({ "id": "EV1", "type": "call.completed",
+                "data": { "object": { "id": "AC1", "status": status, "answeredAt": answered_at } } })));
+            let resource = event.data.as_call().unwrap().resource.clone().unwrap();
+            assert_eq!(resource.status, Some(expected), "{status}");
+        }
+    }
+
+    #[test]
+    fn summary_and_transcript_keep_call_id_and_processing_status() {
+        let event = normalize(&legacy(json!({ "id": "EV1", "type": "callSummary",
+            "data": { "object": { "callId": "AC1", "status": "completed", "summary": ["a"] } } })));
+        let EventData::Summary(data) = &event.data else {
+            panic!("{event:?}")
+        };
+        let resource = data.resource.as_ref().unwrap();
+        assert_eq!(resource.call_id.as_deref(), Some("AC1"));
+        assert_eq!(
+            resource.processing_status,
+            Some(ProcessingStatus::Completed)
+        );
+        assert!(resource.extra.is_empty());
     }
 
     #[test]
@@ -460,6 +704,7 @@ mod tests {
                 "data": { "object": { "id": "AC1", "voicemail": voicemail } } })));
             let resource = event.data.as_call().unwrap().resource.clone().unwrap();
             assert_eq!(resource.has_voicemail, expected);
+            assert_eq!(resource.status, None);
         }
     }
 

@@ -2,8 +2,8 @@
 //!
 //! While a receiver gets each business event from both of Quo's webhook systems, feed every
 //! event to one [`ParityChecker`]. It pairs the legacy and the new delivery of each business
-//! event by [`CorrelationKey`], compares the fields the migration guide maps (text, sender,
-//! recipients, contact ids, deep link) and counts what it finds per event type and field, in a
+//! event by [`CorrelationKey`], compares the fields the migration guide maps (text, sender and
+//! recipients of messages, contact ids, deep link) and counts what it finds per event type and field, in a
 //! [`summary`](ParityChecker::summary) you can query at any time. With the `tracing` feature it
 //! also logs each disagreement (field names only, never values, which may be personal data)
 //! and each event whose twin never came.
@@ -74,9 +74,10 @@ impl fmt::Display for Source {
 pub enum ParityField {
     /// `data.resource.text` (legacy `text` or `body`).
     Text,
-    /// `data.context.senderIdentifier` (legacy `from`).
+    /// `data.context.senderIdentifier` (legacy `from`); messages only, since call contexts
+    /// carry participants instead.
     Sender,
-    /// `data.context.recipientIdentifiers` (legacy `to`), compared as a set.
+    /// `data.context.recipientIdentifiers` (legacy `to`), compared as a set; messages only.
     Recipients,
     /// `data.context.contacts.ids` (legacy `contactIds`), compared as a set.
     ContactIds,
@@ -137,7 +138,9 @@ pub enum Difference {
 }
 
 /// One field that differs, with both values (lists as sorted, comma-joined text).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the values' lengths only: they are message text and phone numbers.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FieldDiff {
     /// The field.
@@ -197,9 +200,40 @@ pub fn compare(legacy: &Event, new: &Event) -> Vec<FieldDiff> {
     Projection::of(legacy).diff(&Projection::of(new))
 }
 
+impl fmt::Debug for FieldDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldDiff")
+            .field("field", &self.field)
+            .field("difference", &self.difference)
+            .field("legacy", &Redacted(self.legacy.as_deref()))
+            .field("new", &Redacted(self.new.as_deref()))
+            .finish()
+    }
+}
+
+/// Personal data in `Debug`: whether there is a value, and its length, never the value.
+struct Redacted<'a>(Option<&'a str>);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "<{} chars>", v.chars().count()),
+            None => f.write_str("None"),
+        }
+    }
+}
+
 /// The compared fields of one delivery, in canonical form (lists sorted and comma-joined).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct Projection([Option<String>; 5]);
+
+impl fmt::Debug for Projection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|v| Redacted(v.as_deref())))
+            .finish()
+    }
+}
 
 impl Projection {
     fn of(event: &Event) -> Self {
@@ -380,11 +414,26 @@ impl Inner {
 ///
 /// All methods take `&self` and lock briefly: share one checker between request handlers
 /// (for example in an `Arc`). A panic while the lock is held does not poison the checker.
-#[derive(Debug)]
 pub struct ParityChecker {
     inner: Mutex<Inner>,
     max_entries: usize,
     max_age: Duration,
+}
+
+/// Counts and settings only: the events it holds carry message text and phone numbers.
+impl fmt::Debug for ParityChecker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (entries, waiting) = {
+            let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            (inner.entries.len(), inner.waiting)
+        };
+        f.debug_struct("ParityChecker")
+            .field("entries", &entries)
+            .field("waiting", &waiting)
+            .field("max_entries", &self.max_entries)
+            .field("max_age", &self.max_age)
+            .finish()
+    }
 }
 
 impl Default for ParityChecker {

@@ -1,11 +1,14 @@
-//! Realistic sample payloads: one new-format event for each of the fourteen event types, and a
-//! few legacy ones, for tests and for sending test deliveries.
+//! Realistic sample payloads: one new-format event for each of the twenty-eight known event
+//! types, in the documented shapes of API version `2026-03-30` (every documented field
+//! present), and a few legacy ones, for tests and for sending test deliveries.
 //!
 //! They tell one small story (a dental practice's Quo number, a patient texting and calling),
-//! so related samples share ids: the legacy v4 `message.received` is the legacy twin of the new
-//! `message.received`, and the legacy summary and transcript belong to the call of the new
-//! `call.completed`, `call.summary.completed` and `call.transcript.completed`. All ids, numbers
-//! (from the reserved `555-01xx` range) and people are made up.
+//! so related samples share ids: the legacy v4 `message.received` and `call.completed` are the
+//! legacy twins of the new ones; the patient's call is the subject of `call.menu.selected`,
+//! `call.ringing`, `call.answered`, `call.completed`, `call.recording.completed`, the summary
+//! and the transcript (new and legacy); the missed call is the one with the voicemail; and the
+//! task made after the call is linked to it. All ids, numbers (from the reserved `555-01xx`
+//! range) and people are made up.
 //!
 //! # Examples
 //!
@@ -36,6 +39,20 @@ const CALL_TRANSCRIPT_COMPLETED: &str = include_str!("../samples/call.transcript
 const CALL_VOICEMAIL_COMPLETED: &str = include_str!("../samples/call.voicemail.completed.json");
 const CONTACT_UPDATED: &str = include_str!("../samples/contact.updated.json");
 const CONTACT_DELETED: &str = include_str!("../samples/contact.deleted.json");
+const MESSAGE_UNDELIVERED: &str = include_str!("../samples/message.undelivered.json");
+const CALL_MENU_SELECTED: &str = include_str!("../samples/call.menu.selected.json");
+const TASK_CREATED: &str = include_str!("../samples/task.created.json");
+const TASK_UPDATED: &str = include_str!("../samples/task.updated.json");
+const TASK_DELETED: &str = include_str!("../samples/task.deleted.json");
+const TASK_COMPLETED: &str = include_str!("../samples/task.completed.json");
+const TASK_REOPENED: &str = include_str!("../samples/task.reopened.json");
+const TASK_ASSIGNED: &str = include_str!("../samples/task.assigned.json");
+const TASK_UNASSIGNED: &str = include_str!("../samples/task.unassigned.json");
+const TASK_OVERDUE: &str = include_str!("../samples/task.overdue.json");
+const TASK_LINKED: &str = include_str!("../samples/task.linked.json");
+const TASK_UNLINKED: &str = include_str!("../samples/task.unlinked.json");
+const TASK_DUEDATE_UPDATED: &str = include_str!("../samples/task.duedate.updated.json");
+const TASK_DUEDATE_REMOVED: &str = include_str!("../samples/task.duedate.removed.json");
 
 /// A legacy `v3` (app-made) group `message.received`: `body`, and `to` as one comma-joined
 /// string.
@@ -45,6 +62,10 @@ pub const LEGACY_V3_MESSAGE_RECEIVED: &str =
 /// `deepLink`. The legacy twin of the new `message.received` sample.
 pub const LEGACY_V4_MESSAGE_RECEIVED: &str =
     include_str!("../samples/legacy-v4-message-received.json");
+/// A legacy `v4` (API-made) `call.completed`: the call object with `participants` as a list of
+/// numbers, `from`, `to`, `answeredBy` and a fractional `duration`. The legacy twin of the new
+/// `call.completed` sample.
+pub const LEGACY_V4_CALL_COMPLETED: &str = include_str!("../samples/legacy-v4-call-completed.json");
 /// A legacy `callSummary` of the call in the new call samples.
 pub const LEGACY_CALL_SUMMARY: &str = include_str!("../samples/legacy-call-summary.json");
 /// A legacy `callTranscript` of the call in the new call samples.
@@ -68,6 +89,20 @@ pub fn get(event_type: &EventType) -> Option<&'static str> {
         EventType::CallVoicemailCompleted => CALL_VOICEMAIL_COMPLETED,
         EventType::ContactUpdated => CONTACT_UPDATED,
         EventType::ContactDeleted => CONTACT_DELETED,
+        EventType::MessageUndelivered => MESSAGE_UNDELIVERED,
+        EventType::CallMenuSelected => CALL_MENU_SELECTED,
+        EventType::TaskCreated => TASK_CREATED,
+        EventType::TaskUpdated => TASK_UPDATED,
+        EventType::TaskDeleted => TASK_DELETED,
+        EventType::TaskCompleted => TASK_COMPLETED,
+        EventType::TaskReopened => TASK_REOPENED,
+        EventType::TaskAssigned => TASK_ASSIGNED,
+        EventType::TaskUnassigned => TASK_UNASSIGNED,
+        EventType::TaskOverdue => TASK_OVERDUE,
+        EventType::TaskLinked => TASK_LINKED,
+        EventType::TaskUnlinked => TASK_UNLINKED,
+        EventType::TaskDuedateUpdated => TASK_DUEDATE_UPDATED,
+        EventType::TaskDuedateRemoved => TASK_DUEDATE_REMOVED,
         EventType::Unknown(_) => return None,
     })
 }
@@ -84,6 +119,7 @@ pub fn legacy() -> impl Iterator<Item = (&'static str, &'static str)> {
     [
         ("legacy-v3-message-received", LEGACY_V3_MESSAGE_RECEIVED),
         ("legacy-v4-message-received", LEGACY_V4_MESSAGE_RECEIVED),
+        ("legacy-v4-call-completed", LEGACY_V4_CALL_COMPLETED),
         ("legacy-call-summary", LEGACY_CALL_SUMMARY),
         ("legacy-call-transcript", LEGACY_CALL_TRANSCRIPT),
     ]
@@ -96,8 +132,8 @@ mod tests {
 
     #[test]
     fn there_is_a_sample_for_every_known_type() {
-        assert_eq!(all().count(), 14);
-        assert_eq!(legacy().count(), 4);
+        assert_eq!(all().count(), 28);
+        assert_eq!(legacy().count(), 5);
         assert_eq!(get(&EventType::Unknown("x".into())), None);
     }
 }

@@ -85,7 +85,13 @@ fn migration_guide_pair_normalises_to_the_same_resource_context_and_links() {
 #[test]
 fn legacy_twin_of_the_message_sample_normalises_to_its_data_exactly() {
     let normalised = normalize(&legacy(samples::LEGACY_V4_MESSAGE_RECEIVED));
-    let new = new(EventType::MessageReceived);
+    let mut new = new(EventType::MessageReceived);
+    // Everything but `orgId`, which legacy objects do not carry.
+    let EventData::Message(data) = &mut new.data else {
+        panic!("not a message")
+    };
+    let context = data.context.as_mut().unwrap();
+    assert_eq!(context.org_id.take().as_deref(), Some("ORq3Vd8KsN"));
     assert_eq!(normalised.data, new.data);
     assert_eq!(normalised.correlation_key(), new.correlation_key());
     assert_ne!(normalised.id, new.id, "envelope ids differ across systems");
@@ -153,7 +159,55 @@ fn call_summary_correlates_with_the_new_summary_of_the_same_call() {
     assert_eq!(n.call_id, s.call_id);
     assert_eq!(n.summary, s.summary);
     assert_eq!(n.next_steps, s.next_steps);
-    assert_eq!(n.id, None);
+    assert_eq!(n.processing_status, s.processing_status);
+    assert!(
+        n.extra.is_empty(),
+        "the legacy summary has no id of its own"
+    );
+}
+
+#[test]
+fn legacy_v4_call_twin_normalises_to_the_documented_call_shape() {
+    let legacy = legacy(samples::LEGACY_V4_CALL_COMPLETED);
+    let new = new(EventType::CallCompleted);
+    assert_eq!(legacy.correlation_key(), new.correlation_key());
+    let normalised = normalize(&legacy);
+    assert_eq!(normalised.call_id(), new.call_id());
+    let (n, s) = (
+        normalised.data.as_call().unwrap(),
+        new.data.as_call().unwrap(),
+    );
+    // The resource: everything call.completed documents is determined by the legacy call.
+    assert_eq!(n.resource, s.resource);
+    // The context: participants split by direction; legacy has no orgId, phoneNumberType or
+    // resolution.
+    let (nc, sc) = (n.context.as_ref().unwrap(), s.context.as_ref().unwrap());
+    let (np, sp) = (
+        nc.participants.as_ref().unwrap(),
+        sc.participants.as_ref().unwrap(),
+    );
+    assert_eq!(np.workspace, sp.workspace);
+    assert_eq!(np.external, sp.external);
+    assert_eq!(np.resolution, None);
+    assert_eq!(nc.org_id, None);
+    assert_eq!(nc.phone_number_type, None);
+    assert_eq!(
+        (
+            &nc.phone_number_id,
+            &nc.conversation_id,
+            &nc.user_id,
+            &nc.contacts
+        ),
+        (
+            &sc.phone_number_id,
+            &sc.conversation_id,
+            &sc.user_id,
+            &sc.contacts
+        )
+    );
+    assert_eq!(n.links, s.links);
+    assert_eq!(normalised.sender(), None);
+    assert!(nc.extra.is_empty());
 }
 
 #[test]
@@ -174,6 +228,10 @@ fn call_transcript_correlates_with_the_new_transcript_of_the_same_call() {
     assert_eq!(
         n.resource.as_ref().unwrap().duration,
         t.resource.as_ref().unwrap().duration
+    );
+    assert_eq!(
+        n.resource.as_ref().unwrap().processing_status,
+        t.resource.as_ref().unwrap().processing_status
     );
 }
 

@@ -367,3 +367,21 @@ mod logs {
         );
     }
 }
+
+#[test]
+fn debug_never_prints_message_text_or_phone_numbers() {
+    let checker = ParityChecker::new();
+    checker.observe(&legacy_message("AC9", "my secret appointment at 3pm"));
+    let debug = format!("{checker:?}");
+    assert!(debug.contains("waiting: 1"), "{debug}");
+    assert!(!debug.contains("appointment"), "{debug}");
+    let Observation::Paired(report) =
+        checker.observe(&new_message("AC9", "my secret appointment at 4pm"))
+    else {
+        panic!("expected a pair");
+    };
+    let debug = format!("{report:?} {:?}", Observation::Paired(report.clone()));
+    assert!(!debug.contains("appointment"), "{debug}");
+    assert!(!debug.contains("+1"), "{debug}");
+    assert!(debug.contains("chars>"), "{debug}");
+}

@@ -37,7 +37,7 @@ pub type WebhookLayer<St, R = JsonRejection> =
     Stack<IdempotencyLayer<St, R>, VerifyWebhookLayer<R>>;
 
 /// Verification and idempotency in one layer, with their defaults: 1 MiB body limit, 300 s
-/// tolerance, 60 s lease, 76 h retention, fail closed. Configure each with
+/// tolerance, 15 s lease renewed while the handler runs, 76 h retention, fail closed. Configure each with
 /// [`VerifyWebhookLayer`] and [`IdempotencyLayer`] and stack them yourself for anything else.
 ///
 /// # Examples

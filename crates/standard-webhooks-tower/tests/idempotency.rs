@@ -13,6 +13,7 @@ use futures_util::future::join_all;
 use standard_webhooks_tower::{
     IdempotencyOutcome, IdempotencyStore, MemoryStore, RedisStore, Rejection,
     idempotency::REPLAYED_HEADER,
+    store::{Claim, ClaimToken, Fenced, StoreFuture},
 };
 use test_support::{RedisCluster, RedisServer};
 use tower::ServiceExt;
@@ -56,7 +57,9 @@ against_every_store!(
     handler_panic_then_retry_is_processed,
     client_disconnect_mid_handler_then_retry_is_processed,
     completed_duplicate_gets_200_without_running_handler,
-    lease_expiry_frees_the_key_and_late_completion_is_fenced,
+    handler_slower_than_the_lease_keeps_its_claim,
+    completion_survives_a_future_dropped_while_it_is_recorded,
+    run_to_completion_finishes_the_handler_after_the_client_left,
     legacy_deliveries_are_deduplicated_on_the_body_id,
     namespaces_keep_endpoints_apart,
 );
@@ -180,42 +183,136 @@ async fn completed_duplicate_gets_200_without_running_handler(store: Store) {
     assert_eq!(calls.get(), 1);
 }
 
-async fn lease_expiry_frees_the_key_and_late_completion_is_fenced(store: Store) {
-    // Lease 2 s. Attempt A runs 3 s, so its lease ends while it runs; attempt B starts at
-    // 2.3 s (A's lease has expired, so B runs) and runs 1.2 s, within its own lease. A's
-    // completion at 3 s must not mark the key done over B's claim, so a third attempt at 3.2 s
-    // still finds B in flight (409), not a duplicate (200). Once B completes, it is a duplicate.
-    let (app, calls) = app(store, |l| l.lease(Duration::from_secs(2)));
+async fn handler_slower_than_the_lease_keeps_its_claim(store: Store) {
+    // The defect: a forward slower than the (then fixed) lease lost its claim, the sender's
+    // retry ran the handler a second time, and the first attempt's completion was refused.
+    // Lease 1 s; attempt A runs 2.5 s. Its lease is renewed while it runs, so a retry at 1.5 s
+    // (past the first lease) finds it in flight, and once A completes the key is done.
+    let (app, calls) = app(store, |l| {
+        l.lease(Duration::from_secs(1))
+            .store_timeout(Duration::from_millis(300))
+    });
     let a = tokio::spawn(app.clone().oneshot(with_behaviour(
         delivery("msg_lease", "{}"),
         "ok",
-        3_000,
+        2_500,
     )));
-    tokio::time::sleep(Duration::from_millis(2_300)).await;
-    let b = tokio::spawn(app.clone().oneshot(with_behaviour(
-        delivery("msg_lease", "{}"),
-        "ok",
-        1_200,
-    )));
-    let a = a.await.unwrap().unwrap();
-    assert_eq!(a.status(), StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let c = app
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let retry = app
         .clone()
         .oneshot(delivery("msg_lease", "{}"))
         .await
         .unwrap();
     assert_eq!(
-        c.status(),
+        retry.status(),
         StatusCode::CONFLICT,
-        "A's late completion overwrote B's claim"
+        "the retry ran while the first attempt was still running"
     );
-    assert_eq!(calls.get(), 2, "B ran because A's lease had expired");
-    let b = b.await.unwrap().unwrap();
-    assert_eq!(b.status(), StatusCode::OK);
-    let d = app.oneshot(delivery("msg_lease", "{}")).await.unwrap();
-    assert_eq!(d.headers()[REPLAYED_HEADER], "true");
-    assert_eq!(calls.get(), 2);
+    assert_eq!(calls.get(), 1);
+    let a = a.await.unwrap().unwrap();
+    assert_eq!(a.status(), StatusCode::OK);
+    assert_eq!(a.extensions().get(), Some(&IdempotencyOutcome::Processed));
+    let later = app.oneshot(delivery("msg_lease", "{}")).await.unwrap();
+    assert_eq!(
+        later.headers()[REPLAYED_HEADER],
+        "true",
+        "completion was refused"
+    );
+    assert_eq!(calls.get(), 1);
+}
+
+async fn completion_survives_a_future_dropped_while_it_is_recorded(store: Store) {
+    // The defect: the release guard was disarmed before `complete` was awaited, so a client
+    // that went away while completion was being recorded left the key claimed but never
+    // completed. Here `complete` takes 300 ms and the request's future is dropped after 100 ms.
+    let store: Store = Arc::new(SlowComplete {
+        inner: store,
+        delay: Duration::from_millis(300),
+    });
+    let (app, calls) = app(store.clone(), |l| l);
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(100),
+        app.clone().oneshot(delivery("msg_dropped", "{}")),
+    )
+    .await;
+    assert!(
+        dropped.is_err(),
+        "the request should still be recording its completion"
+    );
+    assert_eq!(calls.get(), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let retry = app.oneshot(delivery("msg_dropped", "{}")).await.unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(
+        retry
+            .headers()
+            .get(REPLAYED_HEADER)
+            .map(|v| v.to_str().unwrap()),
+        Some("true"),
+        "the completion was lost with the dropped future"
+    );
+    assert_eq!(calls.get(), 1);
+}
+
+async fn run_to_completion_finishes_the_handler_after_the_client_left(store: Store) {
+    let (app, calls) = app(store, |l| l.run_to_completion(true));
+    let attempt = tokio::spawn(app.clone().oneshot(with_behaviour(
+        delivery("msg_detached", "{}"),
+        "ok",
+        300,
+    )));
+    eventually(Duration::from_secs(5), || async {
+        (calls.get() == 1).then_some(())
+    })
+    .await;
+    attempt.abort();
+    assert!(attempt.await.unwrap_err().is_cancelled());
+    // The handler was not cancelled: it finishes and its completion is recorded, so the
+    // sender's retry is a duplicate, never a second run.
+    let res = eventually(Duration::from_secs(5), || {
+        let app = app.clone();
+        async move {
+            let res = app.oneshot(delivery("msg_detached", "{}")).await.unwrap();
+            (res.status() != StatusCode::CONFLICT).then_some(res)
+        }
+    })
+    .await;
+    assert_eq!(res.headers()[REPLAYED_HEADER], "true");
+    assert_eq!(calls.get(), 1);
+}
+
+/// A store whose `complete` takes `delay` before doing its work.
+struct SlowComplete {
+    inner: Store,
+    delay: Duration,
+}
+
+impl IdempotencyStore for SlowComplete {
+    fn claim<'a>(&'a self, key: &'a str, lease: Duration) -> StoreFuture<'a, Claim> {
+        self.inner.claim(key, lease)
+    }
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        retention: Duration,
+    ) -> StoreFuture<'a, Fenced> {
+        Box::pin(async move {
+            tokio::time::sleep(self.delay).await;
+            self.inner.complete(key, token, retention).await
+        })
+    }
+    fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced> {
+        self.inner.release(key, token)
+    }
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Fenced> {
+        self.inner.renew(key, token, lease)
+    }
 }
 
 async fn legacy_deliveries_are_deduplicated_on_the_body_id(store: Store) {
@@ -294,7 +391,7 @@ async fn two_app_instances_on_a_redis_cluster_process_each_id_once() {
     assert_eq!(a_calls.get() + b_calls.get(), ids.len());
     // And the whole contract on one cluster-backed app.
     handler_500_then_retry_is_processed(store_a.clone()).await;
-    lease_expiry_frees_the_key_and_late_completion_is_fenced(store_a).await;
+    handler_slower_than_the_lease_keeps_its_claim(store_a).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

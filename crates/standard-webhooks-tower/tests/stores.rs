@@ -91,6 +91,31 @@ mod contract {
         assert_eq!(a.claim("msg_1", LONG).await.unwrap(), Claim::Completed);
     }
 
+    pub(super) async fn renewal_keeps_the_lease_past_its_first_end(a: Store, b: Store) {
+        let token = acquire(&a, "msg_1", LEASE).await;
+        let stranger = ClaimToken::generate();
+        assert_eq!(
+            b.renew("msg_1", &stranger, LONG).await.unwrap(),
+            Fenced::Stale
+        );
+        assert_eq!(
+            a.renew("msg_1", &token, LONG).await.unwrap(),
+            Fenced::Applied
+        );
+        tokio::time::sleep(PAST_LEASE).await;
+        assert_in_flight(b.claim("msg_1", LONG).await.unwrap());
+        assert_eq!(
+            a.complete("msg_1", &token, LONG).await.unwrap(),
+            Fenced::Applied
+        );
+        assert_eq!(
+            a.renew("msg_1", &token, LONG).await.unwrap(),
+            Fenced::Stale,
+            "a completed key is not turned back into a lease"
+        );
+        assert_eq!(b.claim("msg_1", LONG).await.unwrap(), Claim::Completed);
+    }
+
     pub(super) async fn release_with_wrong_token_is_stale(a: Store, b: Store) {
         let token = acquire(&a, "msg_1", LONG).await;
         let stranger = ClaimToken::generate();
@@ -169,6 +194,7 @@ macro_rules! contract_tests {
             claim_after_release_is_acquired_again,
             lease_expiry_frees_the_key,
             late_completion_after_lease_expiry_is_stale,
+            renewal_keeps_the_lease_past_its_first_end,
             release_with_wrong_token_is_stale,
             complete_with_wrong_token_is_stale,
             fencing_a_missing_key_is_stale,

@@ -329,6 +329,9 @@ impl IdempotencyStore for BrokenStore {
     fn release<'a>(&'a self, _: &'a str, _: &'a ClaimToken) -> StoreFuture<'a, Fenced> {
         Box::pin(async { Err(StoreError::unavailable("connection refused")) })
     }
+    fn renew<'a>(&'a self, _: &'a str, _: &'a ClaimToken, _: Duration) -> StoreFuture<'a, Fenced> {
+        Box::pin(async { Err(StoreError::unavailable("connection refused")) })
+    }
 }
 
 #[tokio::test]
@@ -368,23 +371,34 @@ async fn fail_open_runs_the_handler_unchecked_when_the_store_is_down() {
 }
 
 #[tokio::test]
-async fn full_memory_store_answers_503_so_the_sender_retries() {
+async fn memory_store_full_of_claims_in_flight_answers_503_so_the_sender_retries() {
     let store = Arc::new(MemoryStore::new().with_max_records(2));
     let (app, calls) = app(store, |l| l);
-    for id in ["msg_a", "msg_b"] {
-        assert_eq!(
-            app.clone()
-                .oneshot(delivery(id, "{}"))
-                .await
-                .unwrap()
-                .status(),
-            StatusCode::OK
-        );
+    // A full store of completed records evicts the oldest to make room.
+    for id in ["msg_a", "msg_b", "msg_c"] {
+        let res = app.clone().oneshot(delivery(id, "{}")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
     }
-    let res = app.oneshot(delivery("msg_c", "{}")).await.unwrap();
+    // Two deliveries in flight fill it: a third waits (503), nothing in flight is evicted.
+    let running: Vec<_> = ["msg_d", "msg_e"]
+        .into_iter()
+        .map(|id| {
+            tokio::spawn(
+                app.clone()
+                    .oneshot(with_behaviour(delivery(id, "{}"), "ok", 300)),
+            )
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let res = app.clone().oneshot(delivery("msg_f", "{}")).await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().contains_key("retry-after"));
-    assert_eq!(calls.get(), 2);
+    for r in running {
+        assert_eq!(r.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
+    assert_eq!(calls.get(), 5);
+    let retry = app.oneshot(delivery("msg_f", "{}")).await.unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
 }
 
 /// Serve `app` on a free loopback port; returns its address.

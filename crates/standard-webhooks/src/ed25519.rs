@@ -46,12 +46,17 @@ impl PublicKey {
     ///
     /// # Errors
     ///
-    /// [`SecretError::InvalidLength`] unless there are 32 bytes that encode a curve point.
+    /// [`SecretError::InvalidLength`] unless there are 32 bytes that encode a curve point;
+    /// [`SecretError::WeakKey`] for a point of small order (the identity, for example), under
+    /// which a signature can be forged without the signing key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SecretError> {
         let bytes: &[u8; 32] = bytes.try_into().map_err(|_| SecretError::InvalidLength)?;
-        ed25519_dalek::VerifyingKey::from_bytes(bytes)
-            .map(Self)
-            .map_err(|_| SecretError::InvalidLength)
+        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes)
+            .map_err(|_| SecretError::InvalidLength)?;
+        if key.is_weak() {
+            return Err(SecretError::WeakKey);
+        }
+        Ok(Self(key))
     }
 
     pub(crate) fn verify_parts(&self, message: &[&[u8]], sig: &[u8; 64]) -> bool {
@@ -168,6 +173,22 @@ impl fmt::Debug for SigningKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_order_public_keys_are_refused() {
+        // The identity point, and the point of order 2 (y = -1): every small-order point is
+        // one of eight encodings; these two are the classic ones.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut order_two = [0xffu8; 32];
+        order_two[0] = 0xec;
+        order_two[31] = 0x7f;
+        for weak in [identity, order_two] {
+            assert_eq!(PublicKey::from_bytes(&weak), Err(SecretError::WeakKey));
+        }
+        let good = SigningKey::generate().public_key();
+        assert!(PublicKey::from_bytes(good.0.as_bytes()).is_ok());
+    }
 
     #[test]
     fn keys_round_trip_through_text() {

@@ -107,6 +107,9 @@ pub enum SecretError {
     /// A key of another kind was given: for example a `whpk_` public key where a `whsec_`
     /// secret belongs, or a `whsec_` secret as a legacy key.
     WrongKind,
+    /// An ed25519 public key of small order: signatures under it can be forged without any
+    /// secret, so it is refused.
+    WeakKey,
 }
 
 impl fmt::Display for SecretError {
@@ -117,6 +120,9 @@ impl fmt::Display for SecretError {
             Self::TooLong => "the key text is too long",
             Self::InvalidLength => "the key has the wrong length",
             Self::WrongKind => "this is a key of another kind",
+            Self::WeakKey => {
+                "the ed25519 public key is weak (of small order) and would accept forged signatures"
+            }
         })
     }
 }

@@ -30,6 +30,7 @@ pub(super) struct Settings {
     pub(super) retention: Duration,
     pub(super) store_timeout: Duration,
     pub(super) fail_open: bool,
+    pub(super) run_to_completion: bool,
     pub(super) key_fn: Option<KeyFn>,
 }
 
@@ -61,6 +62,7 @@ impl<St: fmt::Debug + ?Sized, R: fmt::Debug> fmt::Debug for IdempotencyLayer<St,
             .field("retention", &s.retention)
             .field("store_timeout", &s.store_timeout)
             .field("fail_open", &s.fail_open)
+            .field("run_to_completion", &s.run_to_completion)
             .field("custom_key_fn", &s.key_fn.is_some())
             .field("on_rejection", &self.on_rejection)
             .finish()
@@ -68,8 +70,9 @@ impl<St: fmt::Debug + ?Sized, R: fmt::Debug> fmt::Debug for IdempotencyLayer<St,
 }
 
 impl<St: ?Sized> IdempotencyLayer<St> {
-    /// Deduplicate on `store` with the defaults: namespace `webhooks`, 60 s lease, 76 h
-    /// retention, 2 s store timeout, fail closed.
+    /// Deduplicate on `store` with the defaults: namespace `webhooks`, 15 s lease renewed while
+    /// the handler runs, 76 h retention, 2 s store timeout, fail closed, handler cancelled with
+    /// its request.
     pub fn new(store: St) -> Self
     where
         St: Sized,
@@ -88,6 +91,7 @@ impl<St: ?Sized> IdempotencyLayer<St> {
                 retention: DEFAULT_RETENTION,
                 store_timeout: DEFAULT_STORE_TIMEOUT,
                 fail_open: false,
+                run_to_completion: false,
                 key_fn: None,
             },
             on_rejection: JsonRejection,
@@ -102,8 +106,11 @@ impl<St: ?Sized, R> IdempotencyLayer<St, R> {
         self
     }
 
-    /// How long one attempt may hold a key (default 60 s). Make it longer than your handler
-    /// can run.
+    /// How long one attempt holds a key without renewing it (default 15 s). The layer renews
+    /// the lease every third of it while the handler runs, so the lease outlives the handler
+    /// however long that takes; the lease is what a key stays claimed after the process holding
+    /// it died (or lost the store for longer than the lease). Keep the
+    /// [store timeout](Self::store_timeout) under a third of it.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.settings.lease = lease;
         self
@@ -128,6 +135,19 @@ impl<St: ?Sized, R> IdempotencyLayer<St, R> {
     /// [`Unchecked`](super::Unchecked). A duplicate may then be processed twice.
     pub fn fail_open(mut self, fail_open: bool) -> Self {
         self.settings.fail_open = fail_open;
+        self
+    }
+
+    /// Keep running the handler when the request's future is dropped (the client went away),
+    /// and record its outcome (default: no, the handler is cancelled and the key released).
+    ///
+    /// Turn it on when the handler's side effects cannot be undone half-way (a line written to
+    /// a file, a message sent): a cancelled handler may have done them already, and releasing
+    /// its key would let the sender's retry do them again. With this on, each attempt runs on a
+    /// task of its own, so bound the number of handlers running yourself (for example with
+    /// [`tower::limit::ConcurrencyLimitLayer`](https://docs.rs/tower/latest/tower/limit/struct.ConcurrencyLimitLayer.html)).
+    pub fn run_to_completion(mut self, run_to_completion: bool) -> Self {
+        self.settings.run_to_completion = run_to_completion;
         self
     }
 

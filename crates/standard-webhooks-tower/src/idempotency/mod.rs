@@ -5,17 +5,23 @@
 //!
 //! | the store says | the layer | the sender sees |
 //! |---|---|---|
-//! | key free | claims it with a lease (default 60 s) and a fresh token, runs the handler | the handler's answer |
-//! | handler answered 2xx | marks the key completed for the retention (default 76 h) | 2xx |
+//! | key free | claims it with a lease (default 15 s, renewed every third of it while the handler runs) and a fresh token, runs the handler | the handler's answer |
+//! | handler answered 2xx | marks the key completed for the retention (default 76 h), on a task of its own so that a client going away cannot cancel it | 2xx |
 //! | handler answered non-2xx, errored, panicked, or the request was dropped | releases the key (token compared) | the handler's answer, or nothing; its retry runs the handler |
 //! | key completed | does not run the handler | 200, `idempotent-replayed: true` |
 //! | key held by a running attempt | does not run the handler | 409 with `Retry-After` |
 //! | store unreachable, slow (every call is bounded by a timeout, default 2 s) or full | does not run the handler (fail closed) | 503 with `Retry-After` |
 //!
-//! A lease that is neither completed nor released (the process died) expires by itself, and the
-//! next retry runs the handler. Choose a lease longer than your handler ever runs: an attempt
-//! still running when its lease ends no longer excludes a retry. Completion and release compare
-//! the token, so an attempt whose lease expired cannot overwrite a newer claim.
+//! A lease that is neither completed, released nor renewed (the process died) expires by
+//! itself, and the next retry runs the handler. While the handler runs the layer renews the
+//! lease, so a slow handler keeps its claim however long it takes; the lease only bounds how
+//! long a key stays claimed after its process died, or after the store froze in the middle of
+//! a claim (the sender sees 409 meanwhile). Completion, release and renewal compare the token,
+//! so an attempt whose lease expired cannot overwrite a newer claim.
+//!
+//! With [`run_to_completion`](IdempotencyLayer::run_to_completion), a handler keeps running
+//! when its client goes away, and its outcome is recorded; without it (the default) the handler
+//! is cancelled with its request and the key released.
 //!
 //! [`fail_open`](IdempotencyLayer::fail_open) lets deliveries through unchecked while the store
 //! is unreachable, logging each one (feature `tracing`) and marking the request with
@@ -56,8 +62,9 @@ pub use service::Idempotency;
 
 use std::time::Duration;
 
-/// Default lease of a claim: how long one attempt may hold a key.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+/// Default lease of a claim: how long one attempt holds a key between renewals (every third of
+/// it), and so how long a key stays claimed after the process holding it died.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
 
 /// Default retention of a completed key: 76 hours, longer than the longest retry schedule
 /// (Standard Webhooks' recommendation runs about 75.6 h; Svix's about 27.6 h).

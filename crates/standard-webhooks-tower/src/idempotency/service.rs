@@ -127,50 +127,138 @@ where
                 }
             };
 
-            // From here until the handler's answer is recorded, dropping this future (the
-            // client went away) or a panic in the handler releases the key.
-            let mut guard = ReleaseGuard {
-                store: store.clone(),
-                key: Some((key, token)),
-                timeout: settings.store_timeout,
-            };
-            let result = inner.call(req).await;
-            let Some((key, token)) = guard.key.take() else {
-                return result;
-            };
-            match result {
-                Ok(mut res) if res.status().is_success() => {
-                    let done = bounded(
-                        settings.store_timeout,
-                        store.complete(&key, &token, settings.retention),
-                    )
-                    .await;
-                    match done {
-                        Ok(Fenced::Applied) => {}
-                        Ok(Fenced::Stale) => {
-                            crate::log_warn!(%key, "lease expired before the handler finished; completion not recorded");
-                        }
-                        Err(_e) => {
-                            crate::log_warn!(%key, error = %_e, "could not record completion; a retry may run the handler again");
-                        }
-                    }
-                    res.extensions_mut().insert(IdempotencyOutcome::Processed);
-                    Ok(res)
-                }
-                other => {
-                    // Release now rather than waiting for the lease, so the next retry runs.
-                    if let Err(_e) =
-                        bounded(settings.store_timeout, store.release(&key, &token)).await
-                    {
-                        crate::log_warn!(%key, error = %_e, "could not release the key; it frees when its lease ends");
-                    }
-                    other.map(|mut res| {
-                        res.extensions_mut().insert(IdempotencyOutcome::Released);
-                        res
-                    })
-                }
+            let attempt = run_claimed(inner, req, store, settings.clone(), key, token);
+            if !settings.run_to_completion {
+                return attempt.await;
+            }
+            // The attempt runs on its own task, so that a client going away does not cancel a
+            // handler half-way through its side effects: it finishes and its outcome is
+            // recorded, and the sender's retry finds the key completed (or released).
+            match tokio::spawn(attempt).await {
+                Ok(result) => result,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // The runtime is shutting down: the guard released the key, or its lease ends.
+                Err(_) => Ok(respond(
+                    &on_rejection,
+                    Rejection::StoreUnavailable {
+                        retry_after: UNAVAILABLE_RETRY_AFTER,
+                    },
+                )),
             }
         })
+    }
+}
+
+/// One attempt that holds the key: run the handler while renewing the lease, then record its
+/// outcome.
+async fn run_claimed<S, St, ReqBody, ResBody>(
+    mut inner: S,
+    req: Request<ReqBody>,
+    store: Arc<St>,
+    settings: Arc<Settings>,
+    key: String,
+    token: ClaimToken,
+) -> Result<Response<ResBody>, S::Error>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    St: IdempotencyStore + ?Sized,
+{
+    // From here until the handler's answer is recorded, dropping this future (the client went
+    // away) or a panic in the handler releases the key.
+    let mut guard = ReleaseGuard {
+        store: store.clone(),
+        key: Some((key, token)),
+        timeout: settings.store_timeout,
+    };
+    let result = {
+        let Some((key, token)) = guard.key.as_ref() else {
+            return inner.call(req).await;
+        };
+        with_renewals(inner.call(req), &*store, key, token, &settings).await
+    };
+    let Some((key, token)) = guard.key.take() else {
+        return result;
+    };
+    // Recording the outcome runs on its own task: once the guard is disarmed, nothing may
+    // cancel it, or a key would stay claimed but never completed (and a retry after the lease
+    // would run the handler again). Dropping the handle does not stop the task.
+    match result {
+        Ok(mut res) if res.status().is_success() => {
+            let recorded = tokio::spawn(async move {
+                let done = bounded(
+                    settings.store_timeout,
+                    store.complete(&key, &token, settings.retention),
+                )
+                .await;
+                match done {
+                    Ok(Fenced::Applied) => {}
+                    Ok(Fenced::Stale) => {
+                        crate::log_warn!(%key, "lease lost before the handler finished; completion not recorded");
+                    }
+                    Err(_e) => {
+                        crate::log_warn!(%key, error = %_e, "could not record completion; a retry may run the handler again");
+                    }
+                }
+            });
+            let _ = recorded.await;
+            res.extensions_mut().insert(IdempotencyOutcome::Processed);
+            Ok(res)
+        }
+        other => {
+            // Release now rather than waiting for the lease, so the next retry runs.
+            let released = tokio::spawn(async move {
+                if let Err(_e) = bounded(settings.store_timeout, store.release(&key, &token)).await
+                {
+                    crate::log_warn!(%key, error = %_e, "could not release the key; it frees when its lease ends");
+                }
+            });
+            let _ = released.await;
+            other.map(|mut res| {
+                res.extensions_mut().insert(IdempotencyOutcome::Released);
+                res
+            })
+        }
+    }
+}
+
+/// Await `handler`, renewing the lease every third of it meanwhile, so the lease outlives the
+/// handler however long it runs, and a process that dies frees the key after one lease.
+async fn with_renewals<F: Future, St: IdempotencyStore + ?Sized>(
+    handler: F,
+    store: &St,
+    key: &str,
+    token: &ClaimToken,
+    settings: &Settings,
+) -> F::Output {
+    let every = (settings.lease / 3).max(Duration::from_millis(1));
+    let mut handler = std::pin::pin!(handler);
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut handler => return out,
+            () = tokio::time::sleep(every) => {}
+        }
+        // The handler keeps running while the store answers. With the store timeout under a
+        // third of the lease (the defaults: 2 s and 15 s), a renewal that times out leaves time
+        // for the next one before the lease ends.
+        let renew = bounded(
+            settings.store_timeout,
+            store.renew(key, token, settings.lease),
+        );
+        let renewed = tokio::select! {
+            biased;
+            out = &mut handler => return out,
+            r = renew => r,
+        };
+        match renewed {
+            Ok(Fenced::Applied) => {}
+            Ok(Fenced::Stale) => {
+                crate::log_warn!(%key, "lease lost while the handler runs (the store was unreachable for longer than the lease); a retry may run it again");
+            }
+            Err(_e) => {
+                crate::log_warn!(%key, error = %_e, "could not renew the lease; trying again");
+            }
+        }
     }
 }
 

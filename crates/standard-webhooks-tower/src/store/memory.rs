@@ -28,12 +28,16 @@ const SWEEP_EVERY: usize = 4096;
 ///
 /// The store holds at most [`max_records`](Self::with_max_records) keys
 /// ([`DEFAULT_MAX_RECORDS`](Self::DEFAULT_MAX_RECORDS) by default), in flight or completed. When it
-/// is full and nothing has expired, [`claim`](IdempotencyStore::claim) of a new key answers
-/// [`StoreError::Full`], which the layer turns into a 503 so the sender retries later: a delivery
-/// is delayed, never lost or run twice. Completed records stay for the whole retention period, so
-/// size the bound as (deliveries per second) × (retention in seconds): the default of one million
-/// covers about 3.6 deliveries per second sustained over the default 76-hour retention. A record
-/// takes roughly 100 bytes plus its key.
+/// is full and nothing has expired, a claim of a new key evicts the oldest completed records (a
+/// batch of 1/64 of the capacity, oldest retention end first) to make room: those are the ones the
+/// retention protects least, as the sender's retries of them are the longest past. Claims in
+/// flight are never evicted; only when every record is in flight does
+/// [`claim`](IdempotencyStore::claim) of a new key answer [`StoreError::Full`] (the layer answers
+/// 503, and [`health`](IdempotencyStore::health) reports the store unavailable). Size the bound
+/// as (deliveries per second) × (retention in seconds) so that nothing is evicted before its
+/// retention ends: the default of one million covers about 3.6 deliveries per second sustained
+/// over the default 76-hour retention. [`evicted`](Self::evicted) counts records evicted early. A
+/// record takes roughly 100 bytes plus its key.
 ///
 /// Expired records are swept out as claims go by (no background task): every few thousand new
 /// keys, and whenever the store is full and some record may have expired.
@@ -72,6 +76,11 @@ pub struct MemoryStore {
     next_expiry: AtomicU64,
     /// One sweep at a time: while a sweep runs, `next_expiry` is not yet a lower bound.
     sweep_lock: Mutex<()>,
+    /// Completed records held (expired ones included until swept), so that a full store knows
+    /// without a scan whether eviction can make room.
+    completed: AtomicUsize,
+    /// Completed records removed before their retention ended, to make room.
+    evicted: AtomicU64,
     epoch: Instant,
 }
 
@@ -128,6 +137,8 @@ impl MemoryStore {
             inserts_since_sweep: AtomicUsize::new(0),
             next_expiry: AtomicU64::new(u64::MAX),
             sweep_lock: Mutex::new(()),
+            completed: AtomicUsize::new(0),
+            evicted: AtomicU64::new(0),
             epoch: Instant::now(),
         }
     }
@@ -144,6 +155,20 @@ impl MemoryStore {
     #[must_use]
     pub fn len(&self) -> usize {
         self.records.len()
+    }
+
+    /// The most records the store holds (see [`with_max_records`](Self::with_max_records)).
+    #[must_use]
+    pub fn max_records(&self) -> usize {
+        self.max_records
+    }
+
+    /// How many completed records were evicted before their retention ended, to make room for
+    /// new keys. Above zero means the store is too small for the traffic and retention: a
+    /// retry of an evicted delivery would run its handler again.
+    #[must_use]
+    pub fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
     }
 
     /// Whether the store holds no records.
@@ -167,11 +192,8 @@ impl MemoryStore {
         }
 
         self.sweep_if_due(now);
-        if !self.reserve() {
-            self.sweep_for_space(now);
-            if !self.reserve() {
-                return Err(StoreError::Full);
-            }
+        if !self.reserve() && !self.make_room(now) {
+            return Err(StoreError::Full);
         }
         let token = ClaimToken::generate();
         match self.records.entry(Box::from(key)) {
@@ -201,6 +223,9 @@ impl MemoryStore {
             Record::Completed { expires: until } if until > now => Claim::Completed,
             // Expired, in flight (the process died) or completed (retention over): take it fresh.
             _ => {
+                if matches!(record, Record::Completed { .. }) {
+                    self.completed.fetch_sub(1, Ordering::Relaxed);
+                }
                 let token = ClaimToken::generate();
                 *record = Record::InFlight {
                     token: packed(&token),
@@ -218,7 +243,23 @@ impl MemoryStore {
             Some(mut record) if record.is_held_by(token, now) => {
                 let expires = now.saturating_add(nanos(retention));
                 *record = Record::Completed { expires };
+                self.completed.fetch_add(1, Ordering::Relaxed);
                 self.next_expiry.fetch_min(expires, Ordering::SeqCst);
+                Fenced::Applied
+            }
+            _ => Fenced::Stale,
+        }
+    }
+
+    fn renew_now(&self, key: &str, token: &ClaimToken, lease: Duration) -> Fenced {
+        let now = self.now();
+        match self.records.get_mut(key) {
+            Some(mut record) if record.is_held_by(token, now) => {
+                // A later expiry keeps `next_expiry` a lower bound: nothing to update.
+                *record = Record::InFlight {
+                    token: packed(token),
+                    expires: now.saturating_add(nanos(lease)),
+                };
                 Fenced::Applied
             }
             _ => Fenced::Stale,
@@ -265,15 +306,74 @@ impl MemoryStore {
         self.sweep(now);
     }
 
-    /// Before answering Full: wait for any running sweep, then sweep if something may have expired.
-    fn sweep_for_space(&self, now: u64) {
+    /// The store is full: sweep expired records if any may have expired, else evict the oldest
+    /// completed ones; then take a slot. `false` when every record is in flight.
+    fn make_room(&self, now: u64) -> bool {
         let _guard = self
             .sweep_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        // Another claim may have made room while we waited for the lock.
+        if self.reserve() {
+            return true;
+        }
         if now >= self.next_expiry.load(Ordering::SeqCst) {
             self.sweep(now);
+            if self.reserve() {
+                return true;
+            }
         }
+        if self.completed.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        self.evict_oldest_completed();
+        self.reserve()
+    }
+
+    /// Remove the oldest completed records (earliest end of retention first): a batch of 1/64 of
+    /// the capacity, so that the scan is paid once per many claims. The caller holds
+    /// `sweep_lock`.
+    fn evict_oldest_completed(&self) {
+        let mut ends: Vec<u64> = self
+            .records
+            .iter()
+            .filter_map(|r| match *r.value() {
+                Record::Completed { expires } => Some(expires),
+                Record::InFlight { .. } => None,
+            })
+            .collect();
+        if ends.is_empty() {
+            return;
+        }
+        let batch = (self.max_records / 64).clamp(1, ends.len());
+        let (_, &mut threshold, _) = ends.select_nth_unstable(batch - 1);
+        let mut removed = 0;
+        self.records.retain(|_, record| match *record {
+            Record::Completed { expires } if expires <= threshold && removed < batch => {
+                removed += 1;
+                false
+            }
+            _ => true,
+        });
+        self.completed.fetch_sub(removed, Ordering::Relaxed);
+        self.reserved.fetch_sub(removed, Ordering::Relaxed);
+        self.evicted.fetch_add(removed as u64, Ordering::Relaxed);
+    }
+
+    /// Whether a new key would be accepted now, making room as a claim would.
+    fn has_room(&self) -> bool {
+        if self.reserved.load(Ordering::Relaxed) < self.max_records
+            || self.completed.load(Ordering::Relaxed) > 0
+        {
+            return true;
+        }
+        let now = self.now();
+        if !self.make_room(now) {
+            return false;
+        }
+        // Give the slot `make_room` took back: this was only a check.
+        self.reserved.fetch_sub(1, Ordering::Relaxed);
+        true
     }
 
     /// Remove every record expired at `now`. The caller holds `sweep_lock`.
@@ -282,11 +382,13 @@ impl MemoryStore {
         self.next_expiry.store(u64::MAX, Ordering::SeqCst);
         self.inserts_since_sweep.store(0, Ordering::Relaxed);
         let mut removed = 0;
+        let mut removed_completed = 0;
         let mut earliest = u64::MAX;
         self.records.retain(|_, record| {
             let expires = record.expires();
             if expires <= now {
                 removed += 1;
+                removed_completed += usize::from(matches!(record, Record::Completed { .. }));
                 false
             } else {
                 earliest = earliest.min(expires);
@@ -294,6 +396,8 @@ impl MemoryStore {
             }
         });
         self.reserved.fetch_sub(removed, Ordering::Relaxed);
+        self.completed
+            .fetch_sub(removed_completed, Ordering::Relaxed);
         self.next_expiry.fetch_min(earliest, Ordering::SeqCst);
     }
 }
@@ -314,6 +418,7 @@ impl fmt::Debug for MemoryStore {
         f.debug_struct("MemoryStore")
             .field("records", &self.len())
             .field("max_records", &self.max_records)
+            .field("evicted", &self.evicted())
             .finish_non_exhaustive()
     }
 }
@@ -334,6 +439,27 @@ impl IdempotencyStore for MemoryStore {
 
     fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced> {
         Box::pin(async move { Ok(self.release_now(key, token)) })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Fenced> {
+        Box::pin(async move { Ok(self.renew_now(key, token, lease)) })
+    }
+
+    /// Unavailable ([`StoreError::Full`]) when every record is a claim in flight, so that no
+    /// new delivery could be accepted.
+    fn health(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            if self.has_room() {
+                Ok(())
+            } else {
+                Err(StoreError::Full)
+            }
+        })
     }
 }
 
@@ -397,20 +523,109 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn completed_records_count_towards_the_bound_until_retention_ends() {
-        let store = MemoryStore::new().with_max_records(1);
-        let token = acquire(&store, "a", LEASE).await;
-        store
-            .complete("a", &token, Duration::from_secs(3600))
-            .await
-            .unwrap();
-        tokio::time::advance(LEASE * 2).await;
+    async fn full_store_evicts_the_oldest_completed_records_never_claims_in_flight() {
+        let retention = Duration::from_secs(76 * 3600);
+        let store = MemoryStore::new().with_max_records(3);
+        // Two completed (oldest first), one in flight.
+        for key in ["done-old", "done-new"] {
+            let token = acquire(&store, key, LEASE).await;
+            store.complete(key, &token, retention).await.unwrap();
+            tokio::time::advance(Duration::from_secs(1)).await;
+        }
+        acquire(&store, "running", LEASE).await;
+        assert!(store.health().await.is_ok());
+
+        // Full, nothing expired: the oldest completed record makes room.
+        acquire(&store, "new-1", LEASE).await;
+        assert_eq!(store.evicted(), 1);
+        assert_eq!(
+            store.claim("done-new", LEASE).await.unwrap(),
+            Claim::Completed
+        );
         assert!(matches!(
-            store.claim("b", LEASE).await,
+            store.claim("running", LEASE).await.unwrap(),
+            Claim::InFlight { .. }
+        ));
+        // Then the next oldest.
+        acquire(&store, "new-2", LEASE).await;
+        assert_eq!(store.evicted(), 2);
+        assert_eq!(store.len(), 3);
+
+        // Every record is in flight: refuse, never evict a claim, and say so in the health
+        // check.
+        assert!(matches!(
+            store.claim("new-3", LEASE).await,
             Err(StoreError::Full)
         ));
-        tokio::time::advance(Duration::from_secs(3600)).await;
-        acquire(&store, "b", LEASE).await;
+        assert!(matches!(store.health().await, Err(StoreError::Full)));
+        for key in ["running", "new-1", "new-2"] {
+            let claim = store.claim(key, LEASE).await.unwrap();
+            assert!(matches!(claim, Claim::InFlight { .. }), "{key}: {claim:?}");
+        }
+        // Once leases end the store is healthy again.
+        tokio::time::advance(LEASE).await;
+        assert!(store.health().await.is_ok());
+        acquire(&store, "new-3", LEASE).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_store_at_capacity_keeps_accepting_a_steady_stream_of_deliveries() {
+        // The defect: a million ids with a 76 h retention, then 503 for most new deliveries.
+        // Scaled down: capacity 1,000, 5,000 deliveries, each completed, none refused.
+        let retention = Duration::from_secs(76 * 3600);
+        let store = MemoryStore::new().with_max_records(1_000);
+        for i in 0..5_000 {
+            let key = format!("msg_{i}");
+            let token = acquire(&store, &key, LEASE).await;
+            assert_eq!(
+                store.complete(&key, &token, retention).await.unwrap(),
+                Fenced::Applied
+            );
+            tokio::time::advance(Duration::from_millis(277)).await;
+        }
+        assert!(store.len() <= 1_000);
+        assert_eq!(store.evicted(), 5_000 - store.len() as u64);
+        // The newest records are the ones kept.
+        assert_eq!(
+            store.claim("msg_4999", LEASE).await.unwrap(),
+            Claim::Completed
+        );
+        assert_eq!(
+            store.claim("msg_4980", LEASE).await.unwrap(),
+            Claim::Completed
+        );
+        assert!(store.health().await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn renew_extends_only_the_holders_live_lease() {
+        let store = MemoryStore::new();
+        let token = acquire(&store, "k", LEASE).await;
+        tokio::time::advance(LEASE / 2).await;
+        assert_eq!(
+            store.renew("k", &token, LEASE).await.unwrap(),
+            Fenced::Applied
+        );
+        tokio::time::advance(LEASE * 3 / 4).await;
+        // Past the first lease's end, still held.
+        assert!(matches!(
+            store.claim("k", LEASE).await.unwrap(),
+            Claim::InFlight { .. }
+        ));
+        let stranger = ClaimToken::generate();
+        assert_eq!(
+            store.renew("k", &stranger, LEASE).await.unwrap(),
+            Fenced::Stale
+        );
+        tokio::time::advance(LEASE).await;
+        assert_eq!(
+            store.renew("k", &token, LEASE).await.unwrap(),
+            Fenced::Stale
+        );
+        assert_eq!(
+            store.renew("missing", &token, LEASE).await.unwrap(),
+            Fenced::Stale
+        );
     }
 
     #[tokio::test(start_paused = true)]

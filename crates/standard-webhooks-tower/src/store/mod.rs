@@ -11,7 +11,10 @@
 //!    cannot overwrite a newer claim.
 //! 3. [`release`](IdempotencyStore::release) frees the key, again only for the token holder, so
 //!    the sender's next retry runs the handler.
-//! 4. A lease that is neither completed nor released expires by itself (the process died).
+//! 4. [`renew`](IdempotencyStore::renew) extends the lease while the handler still runs, again
+//!    only for the token holder, so that a slow handler keeps its claim.
+//! 5. A lease that is neither completed, released nor renewed expires by itself (the process
+//!    died).
 //!
 //! Stores: [`MemoryStore`] (one process, the default) and, with the `redis` feature,
 //! `RedisStore` (many replicas; with `redis-cluster`, over a Redis Cluster).
@@ -80,6 +83,20 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     /// [`StoreError`] when the store cannot answer.
     fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced>;
 
+    /// Extend the lease on `key` to `lease` from now, if `token` still holds it. The layer calls
+    /// this while a handler runs, so that a lease always outlives its handler however long that
+    /// takes, while a process that dies frees its keys after one (short) lease.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot answer.
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Fenced>;
+
     /// Whether the store answers at all, for health checks. The default says yes, which is
     /// right for stores in the process's own memory.
     ///
@@ -105,6 +122,14 @@ impl<T: IdempotencyStore + ?Sized> IdempotencyStore for Arc<T> {
     }
     fn release<'a>(&'a self, key: &'a str, token: &'a ClaimToken) -> StoreFuture<'a, Fenced> {
         (**self).release(key, token)
+    }
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Fenced> {
+        (**self).renew(key, token, lease)
     }
     fn health(&self) -> StoreFuture<'_, ()> {
         (**self).health()

@@ -44,13 +44,24 @@ return 0",
     )
 });
 
+/// Extend the lease to ARGV[2] ms, only while ARGV[1] holds it.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return 1
+end
+return 0",
+    )
+});
+
 /// An [`IdempotencyStore`] in Redis, shared by every replica of a receiver.
 ///
 /// Each operation is one round trip and atomic in Redis:
 ///
 /// - `claim` is `SET key token NX PX lease GET` (Redis 7.0 or later): it takes a free key and
 ///   reports what held a taken one, and Redis expires the lease by itself if the process dies;
-/// - `complete` and `release` are Lua scripts that compare the token first (fencing), run with
+/// - `complete`, `release` and `renew` are Lua scripts that compare the token first (fencing), run with
 ///   `EVALSHA` (loading the script on first use).
 ///
 /// A completed key holds the value `"done"` for the retention period. Every operation touches a
@@ -61,6 +72,16 @@ return 0",
 ///
 /// Any Redis error, including a timeout, is [`StoreError::Unavailable`]; the layer then fails
 /// closed with a 503 and the sender retries later. The connection reconnects by itself.
+///
+/// # What the guarantees need from Redis
+///
+/// - **Redis 7.0 or later** (`SET ... NX GET`); [`open`](Self::open) checks the server's version
+///   and refuses older ones with a clear error.
+/// - **Persistence**: exactly-once across a Redis restart holds only if Redis keeps what it
+///   acknowledged. Run it with `appendonly yes` and `appendfsync everysec` (at most a second of
+///   claims lost on a power cut) or `always`; without the append-only file, a `kill -9` of Redis
+///   forgets every record since the last snapshot, and retries of those deliveries run again.
+///   [`persistence_warning`](Self::persistence_warning) says when a server is not set up so.
 ///
 /// The store is cheap to clone: clones share the connection.
 ///
@@ -144,9 +165,12 @@ impl RedisStore {
     /// time out after a second, so an unreachable Redis fails a delivery fast instead of
     /// holding it.
     ///
+    /// The server's version is checked: Redis older than 7.0 cannot run the store's commands.
+    ///
     /// # Errors
     ///
-    /// [`StoreError::Unavailable`] if the URL is invalid or Redis cannot be reached now.
+    /// [`StoreError::Unavailable`] if the URL is invalid, Redis cannot be reached now, or it is
+    /// older than 7.0. The message never includes the URL (it may hold a password).
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let client = Client::open(url).map_err(StoreError::unavailable)?;
         let config = ConnectionManagerConfig::new()
@@ -157,7 +181,70 @@ impl RedisStore {
         let manager = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(StoreError::unavailable)?;
-        Ok(Self::new(manager))
+        let store = Self::new(manager);
+        store.check_version().await?;
+        Ok(store)
+    }
+
+    /// `INFO server` and `INFO persistence` of the server (one node of a cluster).
+    async fn info(&self, section: &str) -> Result<String, StoreError> {
+        redis::cmd("INFO")
+            .arg(section)
+            .query_async::<String>(&mut self.connection.clone())
+            .await
+            .map_err(StoreError::unavailable)
+    }
+
+    async fn check_version(&self) -> Result<(), StoreError> {
+        let info = self.info("server").await?;
+        let Some(version) = info_field(&info, "redis_version") else {
+            // Not Redis itself (a proxy or a compatible server that hides it): the first
+            // command will say whether it works.
+            return Ok(());
+        };
+        if version_at_least(version, 7) {
+            Ok(())
+        } else {
+            Err(StoreError::unavailable(format!(
+                "Redis {version} is too old: the idempotency store needs Redis 7.0 or later \
+                 (SET ... NX GET)"
+            )))
+        }
+    }
+
+    /// A sentence saying why the server's persistence settings do not make its records survive
+    /// a restart (append-only file off, or `appendfsync no`), or `None` when they do or the
+    /// server does not say.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if Redis cannot be reached.
+    pub async fn persistence_warning(&self) -> Result<Option<String>, StoreError> {
+        let info = self.info("persistence").await?;
+        if info_field(&info, "aof_enabled") == Some("0") {
+            return Ok(Some(
+                "Redis runs without the append-only file (appendonly no): records acknowledged \
+                 since its last snapshot are lost if it is killed, and retries of those \
+                 deliveries run again. Set appendonly yes and appendfsync everysec (or always)."
+                    .to_owned(),
+            ));
+        }
+        let fsync = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("appendfsync")
+            .query_async::<Vec<String>>(&mut self.connection.clone())
+            .await
+            // CONFIG may be disabled (managed Redis): then the server does not say.
+            .unwrap_or_default();
+        if fsync.get(1).map(String::as_str) == Some("no") {
+            return Ok(Some(
+                "Redis runs with appendfsync no: the operating system decides when records reach \
+                 disk, so a power cut can lose acknowledged records. Set appendfsync everysec \
+                 (or always)."
+                    .to_owned(),
+            ));
+        }
+        Ok(None)
     }
 
     /// A store over an existing Redis Cluster connection.
@@ -254,6 +341,21 @@ impl RedisStore {
         Ok(fenced(applied))
     }
 
+    async fn renew_key(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        lease: Duration,
+    ) -> Result<Fenced, RedisError> {
+        let applied: i64 = RENEW
+            .key(self.key(key))
+            .arg(token.as_str())
+            .arg(millis(lease))
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(fenced(applied))
+    }
+
     async fn release_key(&self, key: &str, token: &ClaimToken) -> Result<Fenced, RedisError> {
         let applied: i64 = RELEASE
             .key(self.key(key))
@@ -262,6 +364,23 @@ impl RedisStore {
             .await?;
         Ok(fenced(applied))
     }
+}
+
+/// The value of `name` in the text of `INFO`.
+fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
+    info.lines().find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        (k == name).then(|| v.trim())
+    })
+}
+
+/// Whether a `major.minor.patch` version is at least `major`.
+fn version_at_least(version: &str, major: u32) -> bool {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .is_some_and(|m| m >= major)
 }
 
 fn fenced(applied: i64) -> Fenced {
@@ -324,6 +443,19 @@ impl IdempotencyStore for RedisStore {
         })
     }
 
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Fenced> {
+        Box::pin(async move {
+            self.renew_key(key, token, lease)
+                .await
+                .map_err(StoreError::unavailable)
+        })
+    }
+
     /// `PING`.
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
@@ -346,6 +478,17 @@ mod tests {
         assert_eq!(millis(Duration::from_millis(200)), 200);
         assert_eq!(millis(Duration::from_micros(200_001)), 201);
         assert_eq!(millis(Duration::MAX), 1 << 52);
+    }
+
+    #[test]
+    fn versions_before_7_are_refused() {
+        let info = "# Server\r\nredis_version:6.2.14\r\nredis_mode:standalone\r\n";
+        assert_eq!(info_field(info, "redis_version"), Some("6.2.14"));
+        assert!(!version_at_least("6.2.14", 7));
+        assert!(version_at_least("7.0.0", 7));
+        assert!(version_at_least("8.2.1", 7));
+        assert!(!version_at_least("garbage", 7));
+        assert_eq!(info_field(info, "missing"), None);
     }
 
     #[test]
