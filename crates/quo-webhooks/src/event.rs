@@ -1,5 +1,7 @@
 //! The new-format envelope ([`Event`]) and its typed `data` ([`EventData`]).
 
+use std::fmt;
+
 use serde::de::Error as _;
 use serde::ser::SerializeMap as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -23,7 +25,7 @@ pub const API_VERSION: &str = "2026-03-30";
 /// The `data` of a new-format event: the subject (`resource`), where it belongs (`context`)
 /// and its links (`links`), each optional, with any other field kept in
 /// [`extra`](Self::extra).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Data<R, C> {
     /// The event's subject: the message, call, recording, contact, task, ...
@@ -55,6 +57,26 @@ impl<R, C> Data<R, C> {
             "links" => self.links.is_some(),
             _ => false,
         }
+    }
+}
+
+/// Personal data redacted, as for every payload type (see [`redact`](crate::redact)).
+impl<R: fmt::Debug, C: fmt::Debug> fmt::Debug for Data<R, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Data");
+        if let Some(resource) = &self.resource {
+            out.field("resource", resource);
+        }
+        if let Some(context) = &self.context {
+            out.field("context", context);
+        }
+        if let Some(links) = &self.links {
+            out.field("links", links);
+        }
+        if !self.extra.is_empty() {
+            out.field("extra", &crate::redact::Map(&self.extra));
+        }
+        out.finish()
     }
 }
 
@@ -127,7 +149,7 @@ pub type TaskData = Data<TaskResource, TaskContext>;
 /// `EventData` serialises as the bare `data` object. It has no `Deserialize` impl because its
 /// shape depends on the envelope's `type`: deserialise an [`Event`], or call
 /// [`EventData::from_value`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EventData {
     /// `message.*`.
@@ -291,6 +313,26 @@ struct SharedContext<'a> {
     contacts: Option<&'a Contacts>,
 }
 
+/// Personal data redacted, as for every payload type (see [`redact`](crate::redact)).
+impl fmt::Debug for EventData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Message(d) => f.debug_tuple("Message").field(d).finish(),
+            Self::Call(d) => f.debug_tuple("Call").field(d).finish(),
+            Self::Recording(d) => f.debug_tuple("Recording").field(d).finish(),
+            Self::Summary(d) => f.debug_tuple("Summary").field(d).finish(),
+            Self::Transcript(d) => f.debug_tuple("Transcript").field(d).finish(),
+            Self::Voicemail(d) => f.debug_tuple("Voicemail").field(d).finish(),
+            Self::Contact(d) => f.debug_tuple("Contact").field(d).finish(),
+            Self::Task(d) => f.debug_tuple("Task").field(d).finish(),
+            Self::Unknown(v) => f
+                .debug_tuple("Unknown")
+                .field(&crate::redact::Redacted("data", v))
+                .finish(),
+        }
+    }
+}
+
 impl Serialize for EventData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -330,7 +372,7 @@ impl Serialize for EventData {
 /// assert_eq!(event.sender(), Some("+16505550187"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Event {
     /// The business event's id (`EV...`): the same across retries, not a delivery id.
@@ -546,6 +588,22 @@ impl Event {
             "createdAt" => self.created_at.is_some(),
             _ => false,
         }
+    }
+}
+
+/// Personal data redacted, as for every payload type (see [`redact`](crate::redact)).
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Event");
+        out.field("id", &self.id)
+            .field("api_version", &self.api_version)
+            .field("created_at", &self.created_at)
+            .field("event_type", &self.event_type)
+            .field("data", &self.data);
+        if !self.extra.is_empty() {
+            out.field("extra", &crate::redact::Map(&self.extra));
+        }
+        out.finish()
     }
 }
 

@@ -147,7 +147,7 @@ json_object! {
 /// `id` and `type` are required; everything else is optional, unknown fields and explicit
 /// `null`s are kept (in the `extra` maps), and serialising gives back the JSON value read.
 /// Turn it into a new-format [`Event`](crate::Event) with [`normalize`](crate::normalize).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LegacyEvent {
     /// The event id (`EV...`), the same across retries of this legacy event.
@@ -165,6 +165,23 @@ pub struct LegacyEvent {
     pub data: Option<LegacyData>,
     /// Unmodelled envelope fields and explicit `null`s, as received.
     pub extra: Map<String, Value>,
+}
+
+/// Personal data redacted, as for every payload type (see [`redact`](crate::redact)).
+impl std::fmt::Debug for LegacyEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("LegacyEvent");
+        out.field("id", &self.id)
+            .field("object", &self.object)
+            .field("api_version", &self.api_version)
+            .field("created_at", &self.created_at)
+            .field("event_type", &self.event_type)
+            .field("data", &self.data);
+        if !self.extra.is_empty() {
+            out.field("extra", &crate::redact::Map(&self.extra));
+        }
+        out.finish()
+    }
 }
 
 impl LegacyEvent {

@@ -17,6 +17,7 @@ mod normalize;
 mod object;
 pub mod parity;
 pub mod preset;
+pub mod redact;
 pub mod samples;
 pub mod task;
 #[cfg(feature = "tower")]

@@ -56,7 +56,10 @@ macro_rules! json_object {
         /// Every field is optional. Fields this crate does not model are kept in
         /// [`extra`](Self::extra), and so is a modelled field that arrived as an explicit
         /// `null` (its typed field is then `None`): serialising gives back the received object.
-        #[derive(Debug, Clone, Default, PartialEq)]
+        ///
+        /// `Debug` shows the fields that are set, with personal data (text, numbers, names,
+        /// addresses, URLs) replaced by its length: see [`redact`](crate::redact).
+        #[derive(Clone, Default, PartialEq)]
         #[non_exhaustive]
         pub struct $name {
             $(
@@ -77,6 +80,22 @@ macro_rules! json_object {
                     $( $key => self.$field.is_some(), )*
                     _ => false,
                 }
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                #[allow(unused_mut)]
+                let mut out = f.debug_struct(stringify!($name));
+                $(
+                    if let Some(value) = &self.$field {
+                        out.field(stringify!($field), &$crate::redact::Field($key, value));
+                    }
+                )*
+                if !self.extra.is_empty() {
+                    out.field("extra", &$crate::redact::Map(&self.extra));
+                }
+                out.finish()
             }
         }
 
