@@ -5,6 +5,9 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use api::Failure;
+
+mod api;
 mod client;
 mod keys;
 mod metrics;
@@ -39,6 +42,11 @@ enum Command {
     /// Manage secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Manage webhook subscriptions through Quo's API (list, get, create, update, delete,
+    /// rotate, test).
+    Webhooks(api::webhooks::WebhooksArgs),
+    /// Read a webhook's delivery history through Quo's API, retry deliveries, tail new ones.
+    Deliveries(api::deliveries::DeliveriesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,31 +101,40 @@ fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// Exit code 2: the command line cannot be run as given (clap uses it too).
+const USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Serve(args) => run_async(serve::run(args)),
-        Command::Send(args) => run_async(send::run(args)),
-        Command::Sign(args) => sign::sign(args),
-        Command::Verify(args) => sign::verify(args),
+    let result: Result<(), Failure> = match cli.command {
+        Command::Serve(args) => run_async(serve::run(args)).map_err(Failure::from),
+        Command::Send(args) => run_async(send::run(args)).map_err(Failure::from),
+        Command::Sign(args) => sign::sign(args).map_err(Failure::from),
+        Command::Verify(args) => sign::verify(args).map_err(Failure::from),
         Command::Secret(SecretCommand::Generate { kind }) => {
             keys::generate(kind);
             Ok(())
         }
+        Command::Webhooks(args) => run_async(api::webhooks::run(args)),
+        Command::Deliveries(args) => run_async(api::deliveries::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(USAGE)
+        }
+        Err(Failure::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run_async(fut: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+fn run_async<E: From<String>>(fut: impl Future<Output = Result<(), E>>) -> Result<(), E> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .map_err(|e| E::from(format!("cannot start the async runtime: {e}")))?
         .block_on(fut)
 }
