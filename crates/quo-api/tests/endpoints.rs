@@ -419,3 +419,15 @@ async fn the_default_https_transport_speaks_plain_http_to_a_local_server() {
     assert_eq!(seen.len(), 2);
     assert_standard_headers(&seen[0]);
 }
+
+#[test]
+fn the_client_and_its_stream_can_be_shared_across_tasks() {
+    fn shared<T: Send + Sync + Clone + 'static>(_: &T) {}
+    fn sendable<T: Send + 'static>(_: T) {}
+    let client = Script::default().client();
+    shared(&client);
+    sendable(client.deliveries("1").stream(DeliveryFilter::new()));
+    sendable(quo_api::Error::Timeout {
+        after: std::time::Duration::from_secs(1),
+    });
+}
