@@ -16,12 +16,13 @@ mod serve;
 mod sign;
 mod sink;
 
-/// Receive Quo webhooks safely, and send signed test deliveries.
+/// Receive Quo webhooks safely, send signed test deliveries, and manage subscriptions.
 ///
 /// `serve` runs an HTTP receiver that accepts only genuine deliveries (Standard Webhooks
 /// `webhook-*` / `svix-*` headers, or Quo's legacy `openphone-signature`), runs each delivery
 /// once however often it is retried, and hands it on: to standard output, to an internal URL,
-/// or to a Redis stream. `send` delivers signed sample events to any receiver.
+/// or to a Redis stream. `send` delivers signed sample events to any receiver. `webhooks` and
+/// `deliveries` manage subscriptions and read their delivery history through Quo's API.
 #[derive(Debug, Parser)]
 #[command(name = "quo-webhooks", version, propagate_version = true)]
 struct Cli {
