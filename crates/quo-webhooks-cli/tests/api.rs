@@ -6,8 +6,9 @@
 use std::{
     collections::VecDeque,
     net::SocketAddr,
-    process::{Command, Output},
+    process::{Command, Output, Stdio},
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use axum::{Router, body::Body, extract::State, response::Response};
@@ -35,6 +36,8 @@ impl Seen {
 #[derive(Clone, Default)]
 struct Server {
     replies: Arc<Mutex<VecDeque<(u16, String)>>>,
+    /// The answer once the script is spent.
+    otherwise: Arc<Mutex<Option<(u16, String)>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     addr: Option<SocketAddr>,
 }
@@ -95,12 +98,15 @@ async fn answer(State(server): State<Server>, request: axum::extract::Request) -
         headers: parts.headers,
         body: body.to_vec(),
     });
-    let (status, body) = server
-        .replies
-        .lock()
-        .unwrap()
-        .pop_front()
-        .unwrap_or((418, "no more replies".to_owned()));
+    let next = server.replies.lock().unwrap().pop_front();
+    let (status, body) = next.unwrap_or_else(|| {
+        server
+            .otherwise
+            .lock()
+            .unwrap()
+            .clone()
+            .unwrap_or((418, "no more replies".to_owned()))
+    });
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
@@ -631,6 +637,43 @@ fn deliveries_tail_prints_new_deliveries_and_attempts_as_they_happen() {
         );
     }
     assert_eq!(server.seen().len(), 7);
+}
+
+#[test]
+fn deliveries_tail_runs_until_ctrl_c() {
+    let server = Server::start([]);
+    *server.otherwise.lock().unwrap() = Some((200, page(&[], None)));
+    let mut child = cmd()
+        .args(["deliveries", "tail", "123", "--interval", "0.05"])
+        .args(["--api-key", API_KEY, "--base-url", &server.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.seen().len() < 3 {
+        assert!(Instant::now() < deadline, "tail did not poll");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("tail did not stop on SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let out = child.wait_with_output().unwrap();
+    assert!(stderr(&out).contains("watching deliveries of webhook 123"));
 }
 
 #[test]
