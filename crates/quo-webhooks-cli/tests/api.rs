@@ -721,6 +721,30 @@ fn the_key_and_base_url_come_from_the_environment() {
 }
 
 #[test]
+fn rust_log_shows_each_request_without_the_key() {
+    let server = Server::start([(200, data("[]"))]);
+    let out = cmd()
+        .args([
+            "webhooks",
+            "list",
+            "--api-key",
+            API_KEY,
+            "--base-url",
+            &server.url(),
+        ])
+        .env("RUST_LOG", "quo_api=debug")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let logs = stderr(&out);
+    assert!(
+        logs.contains("quo_api.request") && logs.contains("path=/webhooks"),
+        "{logs}"
+    );
+    assert!(logs.contains("status=200"), "{logs}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for args in [
         vec!["webhooks", "list"],

@@ -76,8 +76,18 @@ pub(crate) struct ApiArgs {
 }
 
 impl ApiArgs {
-    /// The client these options describe.
+    /// The client these options describe. With `RUST_LOG` set (`RUST_LOG=quo_api=debug`), each
+    /// request's span (method, path, status, duration; never the key) is logged to stderr.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+            // A subscriber may already be set (never in this binary); keep the first one then.
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .try_init();
+        }
         let key = self
             .api_key
             .as_deref()
