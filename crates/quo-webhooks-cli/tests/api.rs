@@ -511,6 +511,19 @@ fn deliveries_list_all_walks_every_page() {
 }
 
 #[test]
+fn deliveries_list_pages_hold_10_or_with_all_50() {
+    let server = Server::start([(200, page(&[], None)), (200, page(&[], None))]);
+    assert_exit(&server.run(&["deliveries", "list", "123"]), 0);
+    assert_exit(&server.run(&["deliveries", "list", "123", "--all"]), 0);
+    let queries: Vec<String> = server
+        .seen()
+        .into_iter()
+        .map(|s| s.query.unwrap())
+        .collect();
+    assert_eq!(queries, ["limit=10", "limit=50"]);
+}
+
+#[test]
 fn deliveries_list_refuses_a_limit_out_of_range() {
     let server = Server::start([]);
     let out = server.run(&["deliveries", "list", "123", "--limit", "51"]);

@@ -86,9 +86,9 @@ impl FilterArgs {
 struct ListArgs {
     /// The webhook's id.
     webhook_id: String,
-    /// Page size, 1 to 50.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=50))]
-    limit: u32,
+    /// Page size, 1 to 50 (default 10, or 50 with --all to make fewer requests).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50))]
+    limit: Option<u32>,
     /// Every page, not just the first.
     #[arg(long, conflicts_with = "after")]
     all: bool,
@@ -160,7 +160,8 @@ pub(crate) async fn run(args: DeliveriesArgs) -> Result<(), Failure> {
 }
 
 async fn run_list(client: &Client, args: ListArgs, json: bool) -> Result<(), Failure> {
-    let mut filter = args.filter.filter().limit(args.limit);
+    let limit = args.limit.unwrap_or(if args.all { 50 } else { 10 });
+    let mut filter = args.filter.filter().limit(limit);
     if let Some(after) = args.after {
         filter = filter.after(after);
     }
