@@ -418,6 +418,9 @@ async fn the_default_https_transport_speaks_plain_http_to_a_local_server() {
     let seen = script.seen();
     assert_eq!(seen.len(), 2);
     assert_standard_headers(&seen[0]);
+    // Both requests went over one pooled connection.
+    assert!(seen[0].peer.is_some());
+    assert_eq!(seen[0].peer, seen[1].peer);
 }
 
 #[test]

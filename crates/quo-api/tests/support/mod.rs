@@ -30,6 +30,8 @@ pub struct Seen {
     pub query: Option<String>,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The client's address, when served on a socket: the same for requests on one connection.
+    pub peer: Option<SocketAddr>,
 }
 
 impl Seen {
@@ -146,15 +148,26 @@ impl Script {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = self.router();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
         addr
     }
 }
 
 async fn answer(State(script): State<Script>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
     let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
     script.seen.lock().unwrap().push(Seen {
+        peer,
         method: parts.method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
