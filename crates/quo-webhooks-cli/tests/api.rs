@@ -653,6 +653,34 @@ fn deliveries_tail_prints_new_deliveries_and_attempts_as_they_happen() {
 }
 
 #[test]
+fn deliveries_tail_json_prints_one_object_per_line() {
+    let server = Server::start([
+        (200, page(&[summary("msg_1", "sending")], None)),
+        (
+            200,
+            delivery(
+                "msg_1",
+                "sending",
+                &[attempt("atmpt_1", "failed", 500, "boom")],
+            ),
+        ),
+    ]);
+    let out = server.run(&["deliveries", "tail", "123", "--max-polls", "1", "--json"]);
+    assert_exit(&out, 0);
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["type"], "delivery");
+    assert_eq!(lines[0]["data"]["status"], "sending");
+    assert_eq!(lines[1]["type"], "attempt");
+    assert_eq!(lines[1]["data"]["delivery"], "msg_1");
+    assert_eq!(lines[1]["data"]["attempt"]["responseStatusCode"], 500);
+    assert_eq!(lines[1]["data"]["attempt"]["responseBody"], "boom");
+}
+
+#[test]
 fn deliveries_tail_runs_until_ctrl_c() {
     let server = Server::start([]);
     *server.otherwise.lock().unwrap() = Some((200, page(&[], None)));
