@@ -1,7 +1,24 @@
-#![doc = include_str!("../README.md")]
+// The README's examples use the client; without it the crate is the model alone.
+#![cfg_attr(feature = "client", doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(feature = "client"),
+    doc = "The model of Quo's webhook management API (built without the `client` feature)."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client;
+#[cfg(feature = "client")]
+mod error;
 pub mod model;
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use client::Client;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use error::{Error, SNIPPET_CHARS};
 
 pub use model::{
     Attempt, AttemptId, AttemptStatus, CreatedWebhook, Delivery, DeliveryFilter, DeliveryId,

@@ -1,14 +1,13 @@
-//! A small HTTP/1 client with a time limit, for `send` and the forwarding sink.
+//! A small HTTP client with a time limit, for `send` and the forwarding sink: the workspace's
+//! one HTTP stack (`quo_api::client::https_client`: hyper, rustls, HTTP/1.1 and HTTP/2), so
+//! `https://` targets work.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::{
-    client::legacy::{Client, connect::HttpConnector},
-    rt::TokioExecutor,
-};
+use quo_api::client::{HttpsClient, https_client};
 
 /// The largest answer body read back; a receiver's answer is a status line's worth of text.
 const MAX_REPLY: usize = 64 * 1024;
@@ -23,19 +22,17 @@ pub(crate) struct Reply {
 
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
-    inner: Client<HttpConnector, Full<Bytes>>,
+    // Shared, not inlined: the TLS connector is large and clones share the pool anyway.
+    inner: Arc<HttpsClient>,
     timeout: Duration,
 }
 
 impl HttpClient {
-    pub(crate) fn new(timeout: Duration) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(timeout));
-        connector.set_nodelay(true);
-        Self {
-            inner: Client::builder(TokioExecutor::new()).build(connector),
+    pub(crate) fn new(timeout: Duration) -> Result<Self, String> {
+        Ok(Self {
+            inner: Arc::new(https_client(Some(timeout)).map_err(|e| e.to_string())?),
             timeout,
-        }
+        })
     }
 
     /// POST `body` to `url` with `headers`; the whole exchange is bounded by the time limit.
@@ -83,15 +80,11 @@ fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-/// An `http://` URL; `https://` needs a TLS-terminating proxy in front of this tool.
+/// An `http://` or `https://` URL with a host.
 pub(crate) fn parse_http_url(s: &str) -> Result<Uri, String> {
     let uri: Uri = s.parse().map_err(|e| format!("{s:?} is not a URL: {e}"))?;
     match uri.scheme_str() {
-        Some("http") if uri.host().is_some() => Ok(uri),
-        Some("https") => Err(format!(
-            "{s}: https is not supported by this tool; use an http:// URL (for example a local \
-             receiver, or a TLS-terminating proxy)"
-        )),
-        _ => Err(format!("{s:?} is not an http:// URL")),
+        Some("http" | "https") if uri.host().is_some_and(|h| !h.is_empty()) => Ok(uri),
+        _ => Err(format!("{s:?} is not an http:// or https:// URL")),
     }
 }

@@ -211,7 +211,7 @@ async fn run_trigger(args: TriggerArgs) -> Result<(), String> {
         quo_api::VERSION_HEADER,
         HeaderValue::from_static(quo_api::API_VERSION),
     );
-    let reply = HttpClient::new(Duration::from_secs(30))
+    let reply = HttpClient::new(Duration::from_secs(30))?
         .post(&url, headers, Bytes::from(body.to_string()))
         .await?;
     let text = String::from_utf8_lossy(&reply.body);

@@ -5,6 +5,9 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use api::Failure;
+
+mod api;
 mod client;
 mod duration;
 mod emulator;
@@ -18,12 +21,13 @@ mod server;
 mod sign;
 mod sink;
 
-/// Receive Quo webhooks safely, and send signed test deliveries.
+/// Receive Quo webhooks safely, send signed test deliveries, and manage subscriptions.
 ///
 /// `serve` runs an HTTP receiver that accepts only genuine deliveries (Standard Webhooks
 /// `webhook-*` / `svix-*` headers, or Quo's legacy `openphone-signature`), runs each delivery
 /// once however often it is retried, and hands it on: to standard output, to an internal URL,
-/// or to a Redis stream. `send` delivers signed sample events to any receiver.
+/// or to a Redis stream. `send` delivers signed sample events to any receiver. `webhooks` and
+/// `deliveries` manage subscriptions and read their delivery history through Quo's API.
 #[derive(Debug, Parser)]
 #[command(name = "quo-webhooks", version, propagate_version = true)]
 struct Cli {
@@ -47,6 +51,11 @@ enum Command {
     /// Manage secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Manage webhook subscriptions through Quo's API (list, get, create, update, delete,
+    /// rotate, test).
+    Webhooks(api::webhooks::WebhooksArgs),
+    /// Read a webhook's delivery history through Quo's API, retry deliveries, tail new ones.
+    Deliveries(api::deliveries::DeliveriesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,33 +110,42 @@ fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// Exit code 2: the command line cannot be run as given (clap uses it too).
+const USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Serve(args) => run_async(serve::run(args)),
-        Command::Send(args) => run_async(send::run(args)),
-        Command::Emulator(args) => run_async(emulator::run(args)),
-        Command::Sign(args) => sign::sign(args),
-        Command::Verify(args) => sign::verify(args),
+    let result: Result<(), Failure> = match cli.command {
+        Command::Serve(args) => run_async(serve::run(args)).map_err(Failure::from),
+        Command::Send(args) => run_async(send::run(args)).map_err(Failure::from),
+        Command::Emulator(args) => run_async(emulator::run(args)).map_err(Failure::from),
+        Command::Sign(args) => sign::sign(args).map_err(Failure::from),
+        Command::Verify(args) => sign::verify(args).map_err(Failure::from),
         Command::Secret(SecretCommand::Generate { kind }) => {
             keys::generate(kind);
             Ok(())
         }
+        Command::Webhooks(args) => run_async(api::webhooks::run(args)),
+        Command::Deliveries(args) => run_async(api::deliveries::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(USAGE)
+        }
+        Err(Failure::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run_async(fut: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+fn run_async<E: From<String>>(fut: impl Future<Output = Result<(), E>>) -> Result<(), E> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(|e| E::from(format!("cannot start the async runtime: {e}")))?;
     let result = runtime.block_on(fut);
     // Do not wait for tasks still running (a write to a stalled standard output, a connection
     // past the shutdown grace period): the process is done.

@@ -88,7 +88,7 @@ pub(crate) async fn run(args: SendArgs) -> Result<(), String> {
         SchemeArg::Legacy => Signer::Legacy(keys::signing_legacy_key(&args.keys)?),
     });
     let id: Arc<str> = args.id.clone().unwrap_or_else(fresh_id).into();
-    let client = HttpClient::new(args.timeout);
+    let client = HttpClient::new(args.timeout)?;
     let tamper = args.tamper;
 
     let attempts = futures_util::stream::iter(1..=args.repeat)

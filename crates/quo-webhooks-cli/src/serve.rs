@@ -257,7 +257,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
 
     let sink = match (&args.forward_url, &args.redis_stream) {
         (Some(url), _) => Sink::Forward {
-            client: HttpClient::new(args.forward_timeout),
+            client: HttpClient::new(args.forward_timeout)?,
             url: parse_http_url(url)
                 .map_err(|e| format!("--forward-url: {}", redact::text(&e, &[url])))?,
         },

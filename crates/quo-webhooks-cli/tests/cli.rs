@@ -769,8 +769,8 @@ fn bad_input_gets_a_one_line_error_and_a_non_zero_exit() {
         ),
         (vec!["send", "http://127.0.0.1:1/webhooks"], "no secret"),
         (
-            vec!["send", "--secret", SECRET, "https://example.com/"],
-            "https is not supported",
+            vec!["send", "--secret", SECRET, "ftp://example.com/"],
+            "is not an http:// or https:// URL",
         ),
         (
             vec!["serve", "--secret", "not base64!"],

@@ -39,6 +39,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<&$name> for $name {
+            fn from(value: &$name) -> Self {
+                value.clone()
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -69,4 +75,21 @@ id_type! {
 id_type! {
     /// An attempt's id (`atmpt_` and 22 base62 characters).
     AttemptId
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn takes(id: impl Into<WebhookId>) -> WebhookId {
+        id.into()
+    }
+
+    #[test]
+    fn ids_convert_from_text_and_from_a_borrowed_id() {
+        let id = WebhookId::from("123");
+        assert_eq!(takes(&id), id);
+        assert_eq!(takes("123"), id);
+        assert_eq!(takes(String::from("123")), id);
+    }
 }
