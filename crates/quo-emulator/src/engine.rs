@@ -63,7 +63,12 @@ impl Sender {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout));
         let plain = Client::builder(TokioExecutor::new()).build(http.clone());
-        let tls = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+        // The provider is named: when another crate in the build also enables rustls's
+        // aws-lc-rs provider, rustls cannot choose one itself and panics.
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = match hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider)
+        {
             Ok(builder) => {
                 let mut http = http;
                 http.enforce_http(false);

@@ -599,13 +599,16 @@ fn credentials_in_urls_never_show() {
         "{}",
         text(&cluster.stderr)
     );
-    // In a bad --forward-url.
+    // In a bad --forward-url (https is a good one since the forwarder speaks TLS; a scheme
+    // it cannot speak is refused at start).
     let bad = run(&[
         "serve",
+        "--listen",
+        "127.0.0.1:0",
         "--secret",
         SECRET,
         "--forward-url",
-        &format!("https://admin:{password}@svc.internal/"),
+        &format!("ftp://admin:{password}@svc.internal/"),
     ]);
     assert!(!bad.status.success());
     assert!(
