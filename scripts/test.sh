@@ -18,6 +18,14 @@ if ! command -v curl >/dev/null; then
     $sudo apt-get update -qq && $sudo apt-get install -y -qq curl >/dev/null
 fi
 
+# The emulator's rotation test verifies with the Python `standardwebhooks` package, which it
+# installs from PyPI into a virtual environment of its own; that needs python3 with venv.
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    echo "python3 with venv not found; installing Debian's python3-venv" >&2
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq python3 python3-venv >/dev/null
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --all-features --no-fail-fast "$@"
     cargo test --workspace --all-features --doc

@@ -171,7 +171,10 @@ mod tests {
         let schedule = parse_schedule(DEFAULT_RETRY_SCHEDULE).unwrap();
         assert_eq!(schedule.len(), 7);
         let total: Duration = schedule.iter().sum();
-        assert_eq!(total.as_secs(), 5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000);
+        assert_eq!(
+            total.as_secs(),
+            5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000
+        );
         assert_eq!(Config::default().retry_schedule, schedule);
     }
 

@@ -39,8 +39,7 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 /// The `user-agent` of every attempt.
 pub const USER_AGENT: &str = concat!("Quo-Webhooks-Emulator/", env!("CARGO_PKG_VERSION"));
 
-type HttpsClient =
-    Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// HTTP and HTTPS clients for attempts.
 #[derive(Debug, Clone)]
@@ -318,7 +317,13 @@ impl Engine {
         }
     }
 
-    fn signature(&self, row: &Claimed, keys: &[standard_webhooks::Secret], ts: i64, body: &[u8]) -> String {
+    fn signature(
+        &self,
+        row: &Claimed,
+        keys: &[standard_webhooks::Secret],
+        ts: i64,
+        body: &[u8],
+    ) -> String {
         let ts = u64::try_from(ts).unwrap_or(0);
         keys.iter()
             .map(|key| key.sign(&row.id, ts, body))
@@ -328,7 +333,10 @@ impl Engine {
 
     fn headers(&self, row: &Claimed, ts: i64, signature: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         if let Ok(id) = HeaderValue::from_str(&row.id) {
             headers.insert("webhook-id", id);
@@ -394,7 +402,9 @@ impl Engine {
         let next_attempt_at = if success || manual {
             None
         } else {
-            let made = usize::try_from(row.attempts_made).unwrap_or(usize::MAX).saturating_add(1);
+            let made = usize::try_from(row.attempts_made)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
             self.config.retry_schedule.get(made - 1).map(|delay| {
                 let delay = if self.config.jitter {
                     delay.mul_f64(0.8 + 0.4 * ids::unit_random())

@@ -5,7 +5,7 @@ use std::fmt;
 
 use axum::{
     Json,
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use quo_api::{ErrorBody, FieldError};
@@ -25,7 +25,7 @@ pub enum Error {
         /// The HTTP status.
         status: u16,
         /// Quo's error body.
-        body: ErrorBody,
+        body: Box<ErrorBody>,
     },
 }
 
@@ -80,7 +80,7 @@ impl From<ApiError> for Error {
 #[derive(Debug)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
-    pub(crate) body: ErrorBody,
+    pub(crate) body: Box<ErrorBody>,
 }
 
 impl ApiError {
@@ -88,7 +88,7 @@ impl ApiError {
         let title = status.canonical_reason().unwrap_or("Error");
         Self {
             status,
-            body: ErrorBody::new(title, message),
+            body: Box::new(ErrorBody::new(title, message)),
         }
     }
 
@@ -96,7 +96,7 @@ impl ApiError {
     pub(crate) fn validation(errors: Vec<FieldError>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            body: ErrorBody::validation(errors),
+            body: Box::new(ErrorBody::validation(errors)),
         }
     }
 
@@ -177,14 +177,6 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
-        if self.status == StatusCode::METHOD_NOT_ALLOWED {
-            // Every known path takes at least one of these; the router answers the rest.
-            response.headers_mut().insert(
-                header::ALLOW,
-                HeaderValue::from_static("GET, POST, PATCH, DELETE"),
-            );
-        }
-        response
+        (self.status, Json(*self.body)).into_response()
     }
 }

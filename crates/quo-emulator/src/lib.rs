@@ -222,8 +222,10 @@ impl Emulator {
     /// requests to hand to [`router`](Self::router)).
     #[must_use]
     pub fn base_url(&self) -> String {
-        self.addr
-            .map_or_else(|| "http://localhost".to_owned(), |addr| format!("http://{addr}"))
+        self.addr.map_or_else(
+            || "http://localhost".to_owned(),
+            |addr| format!("http://{addr}"),
+        )
     }
 
     /// The key clients must send as `Authorization`.
@@ -239,7 +241,6 @@ impl Emulator {
     }
 
     /// The API as an axum [`Router`] (a tower `Service`), to call without a socket.
-    #[must_use]
     pub fn router(&self) -> Router {
         routes::router(Arc::clone(&self.state))
     }
@@ -276,8 +277,7 @@ impl Emulator {
     ///
     /// [`Error::Api`] with Quo's error body for an invalid webhook.
     pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<CreatedWebhook, Error> {
-        let value =
-            serde_json::to_value(&webhook).map_err(|e| Error::Config(e.to_string()))?;
+        let value = serde_json::to_value(&webhook).map_err(|e| Error::Config(e.to_string()))?;
         let new = routes::webhooks::validate_new(value)?;
         Ok(routes::webhooks::create_webhook(&self.state, new, quo_api::API_VERSION).await?)
     }

@@ -134,7 +134,11 @@ fn finish(value: Value, path: Option<&'static str>) -> Result<BuiltEvent, Payloa
 /// Keeps a two-letter prefix (`AC`, `CT`, ...) and replaces the rest with as many random
 /// hex digits.
 fn fresh_id(id: &str) -> String {
-    let prefix: String = id.chars().take_while(char::is_ascii_uppercase).take(2).collect();
+    let prefix: String = id
+        .chars()
+        .take_while(char::is_ascii_uppercase)
+        .take(2)
+        .collect();
     let rest = id.len().saturating_sub(prefix.len()).max(8);
     format!("{prefix}{}", ids::hex(rest))
 }
@@ -228,8 +232,8 @@ mod tests {
         let time = |v: &Value, ptr: &str| -> Timestamp {
             v.pointer(ptr).unwrap().as_str().unwrap().parse().unwrap()
         };
-        let sample_gap = time(&sample, "/createdAt")
-            .duration_since(time(&sample, "/data/resource/completedAt"));
+        let sample_gap =
+            time(&sample, "/createdAt").duration_since(time(&sample, "/data/resource/completedAt"));
         let completed = time(&value, "/data/resource/completedAt");
         assert_eq!(now.duration_since(completed), sample_gap);
         assert_eq!(

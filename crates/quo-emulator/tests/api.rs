@@ -1,15 +1,17 @@
 //! Quo's ten endpoints: answers, status codes and error bodies.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use common::*;
-use quo_api::{CreatedWebhook, Envelope, ErrorBody, Page, DeliverySummary, Webhook};
+use quo_api::{CreatedWebhook, DeliverySummary, Envelope, ErrorBody, Page, Webhook};
 use serde_json::{Value, json};
 
 fn error(answer: &Answer) -> ErrorBody {
-    serde_json::from_value(answer.body.clone()).unwrap_or_else(|_| panic!("not an error body: {}", answer.text))
+    serde_json::from_value(answer.body.clone())
+        .unwrap_or_else(|_| panic!("not an error body: {}", answer.text))
 }
 
 #[tokio::test]
@@ -30,7 +32,12 @@ async fn create_get_list_update_delete_round_trip() {
     assert_eq!(webhook.org_id, "OR1emulator");
     assert_eq!(webhook.api_version, "2026-03-30");
     assert_eq!(webhook.status.as_str(), "enabled");
-    assert!(created.body["data"]["key"].as_str().unwrap().starts_with("whsec_"));
+    assert!(
+        created.body["data"]["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_")
+    );
 
     // The key appears only in the create answer.
     let got = get(&emu, "/webhooks/1").await;
@@ -49,15 +56,36 @@ async fn create_get_list_update_delete_round_trip() {
     assert_eq!(second, "2");
 
     // PATCH: absent = unchanged, label null clears, resourceIds [] clears to ["*"].
-    let patched = call(&emu, Method::PATCH, "/webhooks/1", Some(json!({"label": null, "resourceIds": []}))).await;
+    let patched = call(
+        &emu,
+        Method::PATCH,
+        "/webhooks/1",
+        Some(json!({"label": null, "resourceIds": []})),
+    )
+    .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
     assert_eq!(patched.body["data"]["label"], Value::Null);
     assert_eq!(patched.body["data"]["resourceIds"], json!(["*"]));
     assert_eq!(patched.body["data"]["url"], "https://example.com/hook");
-    assert_eq!(patched.body["data"]["events"], json!(["call.completed", "message.received", "contact.updated"]));
+    assert_eq!(
+        patched.body["data"]["events"],
+        json!(["call.completed", "message.received", "contact.updated"])
+    );
     for clear in [json!(null), json!(["*"])] {
-        call(&emu, Method::PATCH, "/webhooks/1", Some(json!({"resourceIds": ["PN1"]}))).await;
-        let p = call(&emu, Method::PATCH, "/webhooks/1", Some(json!({"resourceIds": clear}))).await;
+        call(
+            &emu,
+            Method::PATCH,
+            "/webhooks/1",
+            Some(json!({"resourceIds": ["PN1"]})),
+        )
+        .await;
+        let p = call(
+            &emu,
+            Method::PATCH,
+            "/webhooks/1",
+            Some(json!({"resourceIds": clear})),
+        )
+        .await;
         assert_eq!(p.body["data"]["resourceIds"], json!(["*"]));
     }
     let p = call(
@@ -76,7 +104,10 @@ async fn create_get_list_update_delete_round_trip() {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert!(deleted.text.is_empty());
     assert_eq!(get(&emu, "/webhooks/1").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call(&emu, Method::DELETE, "/webhooks/1", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&emu, Method::DELETE, "/webhooks/1", None).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Ids are never reused.
     let (third, _) = create(&emu, "http://127.0.0.1:9/x", &["call.missed"]).await;
     assert_eq!(third, "3");
@@ -95,7 +126,12 @@ async fn rotate_returns_only_a_new_key() {
     // rotate needs no body
     let bare = call(&emu, Method::POST, &format!("/webhooks/{id}/rotate"), None).await;
     assert_eq!(bare.status, StatusCode::OK);
-    assert_eq!(call(&emu, Method::POST, "/webhooks/99/rotate", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&emu, Method::POST, "/webhooks/99/rotate", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -115,18 +151,33 @@ async fn auth_version_and_method_errors_use_quo_s_body() {
         assert!(!answer.text.contains("wrong"));
     }
     // 400 without the version header, naming it; either spelling works.
-    let answer = send(&emu, Request::get("/webhooks").header("authorization", "test-key").body(Body::empty()).unwrap()).await;
+    let answer = send(
+        &emu,
+        Request::get("/webhooks")
+            .header("authorization", "test-key")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(error(&answer).errors[0].path, "/headers/x-quo-api-version");
     let answer = send(
         &emu,
-        Request::get("/webhooks").header("authorization", "test-key").header("Quo-Api-Version", "2026-03-30").body(Body::empty()).unwrap(),
+        Request::get("/webhooks")
+            .header("authorization", "test-key")
+            .header("Quo-Api-Version", "2026-03-30")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK);
     let answer = send(
         &emu,
-        Request::get("/webhooks").header("authorization", "test-key").header("x-quo-api-version", "2020-01-01").body(Body::empty()).unwrap(),
+        Request::get("/webhooks")
+            .header("authorization", "test-key")
+            .header("x-quo-api-version", "2020-01-01")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
@@ -146,10 +197,19 @@ async fn auth_version_and_method_errors_use_quo_s_body() {
     let answer = get(&emu, "/webhooks/abc").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(error(&answer).errors[0].path, "/webhookId");
-    assert_eq!(get(&emu, "/webhooks/12345").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&emu, "/webhooks/12345").await.status,
+        StatusCode::NOT_FOUND
+    );
     // Digits beyond any id the store can hold: well formed, so 404.
-    assert_eq!(get(&emu, "/webhooks/99999999999999999999").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&emu, "/webhooks/1.5").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&emu, "/webhooks/99999999999999999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&emu, "/webhooks/1.5").await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -157,15 +217,39 @@ async fn every_invalid_field_is_a_400_naming_it() {
     let emu = emulator().await;
     let cases = [
         (json!({"events": ["call.completed"]}), "/body/url"),
-        (json!({"url": "ftp://x/y", "events": ["call.completed"]}), "/body/url"),
-        (json!({"url": "not a url", "events": ["call.completed"]}), "/body/url"),
+        (
+            json!({"url": "ftp://x/y", "events": ["call.completed"]}),
+            "/body/url",
+        ),
+        (
+            json!({"url": "not a url", "events": ["call.completed"]}),
+            "/body/url",
+        ),
         (json!({"url": "https://x.test/h"}), "/body/events"),
-        (json!({"url": "https://x.test/h", "events": []}), "/body/events"),
-        (json!({"url": "https://x.test/h", "events": ["call.exploded"]}), "/body/events/0"),
-        (json!({"url": "https://x.test/h", "events": ["call.completed"], "resourceIds": ["*", "PN1"]}), "/body/resourceIds"),
-        (json!({"url": "https://x.test/h", "events": ["call.completed"], "resourceIds": ["+15550100"]}), "/body/resourceIds/0"),
-        (json!({"url": "https://x.test/h", "events": ["call.completed"], "status": "paused"}), "/body/status"),
-        (json!({"url": "https://x.test/h", "events": ["call.completed"], "label": 5}), "/body/label"),
+        (
+            json!({"url": "https://x.test/h", "events": []}),
+            "/body/events",
+        ),
+        (
+            json!({"url": "https://x.test/h", "events": ["call.exploded"]}),
+            "/body/events/0",
+        ),
+        (
+            json!({"url": "https://x.test/h", "events": ["call.completed"], "resourceIds": ["*", "PN1"]}),
+            "/body/resourceIds",
+        ),
+        (
+            json!({"url": "https://x.test/h", "events": ["call.completed"], "resourceIds": ["+15550100"]}),
+            "/body/resourceIds/0",
+        ),
+        (
+            json!({"url": "https://x.test/h", "events": ["call.completed"], "status": "paused"}),
+            "/body/status",
+        ),
+        (
+            json!({"url": "https://x.test/h", "events": ["call.completed"], "label": 5}),
+            "/body/label",
+        ),
         (json!([1, 2]), "/body"),
     ];
     for (body, path) in cases {
@@ -203,33 +287,88 @@ async fn every_invalid_field_is_a_400_naming_it() {
 
     // PATCH: nothing to change, null where not allowed.
     let (id, _) = create(&emu, "http://127.0.0.1:9/x", &["call.missed"]).await;
-    let answer = call(&emu, Method::PATCH, &format!("/webhooks/{id}"), Some(json!({}))).await;
+    let answer = call(
+        &emu,
+        Method::PATCH,
+        &format!("/webhooks/{id}"),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(error(&answer).errors[0].path, "/body");
-    let answer = call(&emu, Method::PATCH, &format!("/webhooks/{id}"), Some(json!({"events": null}))).await;
+    let answer = call(
+        &emu,
+        Method::PATCH,
+        &format!("/webhooks/{id}"),
+        Some(json!({"events": null})),
+    )
+    .await;
     assert_eq!(error(&answer).errors[0].path, "/body/events");
-    let answer = call(&emu, Method::PATCH, &format!("/webhooks/{id}"), Some(json!({"events": []}))).await;
+    let answer = call(
+        &emu,
+        Method::PATCH,
+        &format!("/webhooks/{id}"),
+        Some(json!({"events": []})),
+    )
+    .await;
     assert_eq!(error(&answer).errors[0].path, "/body/events");
-    let answer = call(&emu, Method::PATCH, "/webhooks/77", Some(json!({"label": "x"}))).await;
+    let answer = call(
+        &emu,
+        Method::PATCH,
+        "/webhooks/77",
+        Some(json!({"label": "x"})),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 
     // Test event of an unknown type; list parameters out of range; bad cursor.
-    let answer = post_json(&emu, &format!("/webhooks/{id}/events/test"), json!({"eventType": "nope"})).await;
+    let answer = post_json(
+        &emu,
+        &format!("/webhooks/{id}/events/test"),
+        json!({"eventType": "nope"}),
+    )
+    .await;
     assert_eq!(error(&answer).errors[0].path, "/body/eventType");
     let answer = get(&emu, &format!("/webhooks/{id}/events?limit=200")).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     let e = error(&answer);
-    assert_eq!((e.errors[0].path.as_str(), e.errors[0].message.as_str()), ("/query/limit", "must be <= 50"));
+    assert_eq!(
+        (e.errors[0].path.as_str(), e.errors[0].message.as_str()),
+        ("/query/limit", "must be <= 50")
+    );
     let answer = get(&emu, &format!("/webhooks/{id}/events?limit=0")).await;
     assert_eq!(error(&answer).errors[0].path, "/query/limit");
-    let answer = get(&emu, &format!("/webhooks/{id}/events?after=bm90LWEtY3Vyc29y")).await;
+    let answer = get(
+        &emu,
+        &format!("/webhooks/{id}/events?after=bm90LWEtY3Vyc29y"),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(error(&answer).errors[0].path, "/query/after");
-    let answer = get(&emu, &format!("/webhooks/{id}/events?status=lost&eventTypes=x")).await;
+    let answer = get(
+        &emu,
+        &format!("/webhooks/{id}/events?status=lost&eventTypes=x"),
+    )
+    .await;
     assert_eq!(error(&answer).errors.len(), 2);
     // Unknown delivery: 404; retry of an unknown delivery: 404.
-    assert_eq!(get(&emu, &format!("/webhooks/{id}/events/msg_nothing")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call(&emu, Method::POST, &format!("/webhooks/{id}/events/msg_nothing/retry"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&emu, &format!("/webhooks/{id}/events/msg_nothing"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(
+            &emu,
+            Method::POST,
+            &format!("/webhooks/{id}/events/msg_nothing/retry"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -241,26 +380,41 @@ async fn oversized_bodies_are_413_and_fifty_webhooks_is_the_limit() {
         .build()
         .await
         .unwrap();
-    let big = json!({"url": "https://x.test/h", "events": ["call.completed"], "label": "x".repeat(2000)});
+    let big =
+        json!({"url": "https://x.test/h", "events": ["call.completed"], "label": "x".repeat(2000)});
     let answer = post_json(&emu, "/webhooks", big).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error(&answer).title, "Payload Too Large");
     for _ in 0..50 {
         create(&emu, "https://x.test/h", &["call.completed"]).await;
     }
-    let answer = post_json(&emu, "/webhooks", json!({"url": "https://x.test/h", "events": ["call.completed"]})).await;
+    let answer = post_json(
+        &emu,
+        "/webhooks",
+        json!({"url": "https://x.test/h", "events": ["call.completed"]}),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error(&answer).message.contains("50"));
 }
 
 #[tokio::test]
 async fn one_key_over_the_rate_limit_gets_429() {
-    let emu = quo_emulator::Emulator::builder().api_key("test-key").rate_limit(5).build().await.unwrap();
+    let emu = quo_emulator::Emulator::builder()
+        .api_key("test-key")
+        .rate_limit(5)
+        .build()
+        .await
+        .unwrap();
     let mut statuses = Vec::new();
     for _ in 0..8 {
         statuses.push(get(&emu, "/webhooks").await.status);
     }
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 5, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        5,
+        "{statuses:?}"
+    );
     let answer = get(&emu, "/webhooks").await;
     assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error(&answer).title, "Too Many Requests");
@@ -277,14 +431,29 @@ async fn test_event_answers_the_sample_unwrapped_and_delivers_it() {
     let emu = emulator().await;
     let receiver = Receiver::start().await;
     // Disabled: a test event is still sent (SPEC §6).
-    let created = post_json(&emu, "/webhooks", json!({"url": receiver.url, "events": ["message.received"], "status": "disabled"})).await;
+    let created = post_json(
+        &emu,
+        "/webhooks",
+        json!({"url": receiver.url, "events": ["message.received"], "status": "disabled"}),
+    )
+    .await;
     let id = created.body["data"]["id"].as_str().unwrap().to_owned();
-    let answer = post_json(&emu, &format!("/webhooks/{id}/events/test"), json!({"eventType": "call.completed"})).await;
+    let answer = post_json(
+        &emu,
+        &format!("/webhooks/{id}/events/test"),
+        json!({"eventType": "call.completed"}),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["id"], "EV-test-call-completed");
     assert_eq!(answer.body["type"], "call.completed");
     assert!(answer.body.get("data").unwrap().get("resource").is_some());
-    let again = post_json(&emu, &format!("/webhooks/{id}/events/test"), json!({"eventType": "call.completed"})).await;
+    let again = post_json(
+        &emu,
+        &format!("/webhooks/{id}/events/test"),
+        json!({"eventType": "call.completed"}),
+    )
+    .await;
     assert_eq!(again.body, answer.body);
     let got = receiver.wait_for(2).await;
     assert_eq!(got[0].json(), answer.body);
@@ -294,5 +463,8 @@ async fn test_event_answers_the_sample_unwrapped_and_delivers_it() {
     let page: Page<DeliverySummary> = serde_json::from_value(list.body).unwrap();
     assert_eq!(page.data.len(), 2);
     assert_eq!(page.data[0].resource_id, None);
-    assert_eq!(page.data[0].event_id.as_deref(), Some("EV-test-call-completed"));
+    assert_eq!(
+        page.data[0].event_id.as_deref(),
+        Some("EV-test-call-completed")
+    );
 }

@@ -1,5 +1,6 @@
 //! The delivery engine: signed attempts, retries on the virtual clock, timeouts, filters,
 //! rotation, manual retries, isolation of a dead endpoint, durability.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -7,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use common::*;
-use quo_api::{DeliveryStatus, NewWebhook, Page, DeliverySummary, ResourceIds, TriggerType, WebhookStatus};
+use quo_api::{
+    DeliveryStatus, DeliverySummary, NewWebhook, Page, ResourceIds, TriggerType, WebhookStatus,
+};
 use quo_emulator::{Emulator, TriggerRequest};
 use quo_webhooks::EventType;
 use serde_json::json;
@@ -16,7 +19,10 @@ use standard_webhooks::{Secret, Verifier};
 const SETTLE: Duration = Duration::from_secs(10);
 
 async fn webhook(emu: &Emulator, url: &str, events: &[EventType]) -> (quo_api::WebhookId, Secret) {
-    let created = emu.create_webhook(NewWebhook::new(url, events.iter().cloned())).await.unwrap();
+    let created = emu
+        .create_webhook(NewWebhook::new(url, events.iter().cloned()))
+        .await
+        .unwrap();
     (created.webhook.id.clone(), created.key)
 }
 
@@ -25,25 +31,46 @@ async fn delivery_is_signed_recorded_and_its_request_body_is_what_was_sent() {
     let emu = emulator().await;
     let receiver = Receiver::start().await;
     let (id, key) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
-    let triggered = emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
     assert_eq!(triggered.deliveries.len(), 1);
     let got = receiver.wait_for(1).await;
     let request = &got[0];
-    Verifier::new(key).verify(&request.headers, &request.body).expect("the signature verifies");
-    assert_eq!(request.header("webhook-id"), triggered.deliveries[0].id.as_str());
+    Verifier::new(key)
+        .verify(&request.headers, &request.body)
+        .expect("the signature verifies");
+    assert_eq!(
+        request.header("webhook-id"),
+        triggered.deliveries[0].id.as_str()
+    );
     assert_eq!(request.header("content-type"), "application/json");
-    assert!(request.header("user-agent").starts_with("Quo-Webhooks-Emulator/"));
+    assert!(
+        request
+            .header("user-agent")
+            .starts_with("Quo-Webhooks-Emulator/")
+    );
     let ts: i64 = request.header("webhook-timestamp").parse().unwrap();
     assert!((ts - jiff::Timestamp::now().as_second()).abs() < 5);
     assert_eq!(request.header("webhook-signature").split(' ').count(), 1);
     assert_eq!(request.json()["id"], triggered.event.id.as_str());
 
     emu.settle(SETTLE).await;
-    let delivery = emu.delivery(&id, &triggered.deliveries[0].id).await.unwrap();
+    let delivery = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
     assert_eq!(delivery.status, Some(DeliveryStatus::Success));
     assert_eq!(delivery.next_attempt_at, None);
-    assert_eq!(delivery.event_id.as_deref(), Some(triggered.event.id.as_str()));
-    assert_eq!(serde_json::to_value(&delivery.request_body).unwrap(), request.json());
+    assert_eq!(
+        delivery.event_id.as_deref(),
+        Some(triggered.event.id.as_str())
+    );
+    assert_eq!(
+        serde_json::to_value(&delivery.request_body).unwrap(),
+        request.json()
+    );
     let attempt = &delivery.attempts[0];
     assert_eq!(delivery.attempts.len(), 1);
     assert!(attempt.id.as_str().starts_with("atmpt_") && attempt.id.as_str().len() == 28);
@@ -53,10 +80,17 @@ async fn delivery_is_signed_recorded_and_its_request_body_is_what_was_sent() {
     assert_eq!(attempt.url, receiver.url);
 
     // Through the API too: the same, wrapped in data.
-    let answer = get(&emu, &format!("/webhooks/{id}/events/{}", triggered.deliveries[0].id)).await;
+    let answer = get(
+        &emu,
+        &format!("/webhooks/{id}/events/{}", triggered.deliveries[0].id),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.body["data"]["requestBody"], request.json());
-    assert_eq!(answer.body["data"]["attempts"][0]["responseStatusCode"], 200);
+    assert_eq!(
+        answer.body["data"]["attempts"][0]["responseStatusCode"],
+        200
+    );
 }
 
 #[tokio::test]
@@ -70,14 +104,20 @@ async fn retries_follow_the_schedule_until_the_receiver_succeeds() {
     let receiver = Receiver::start().await;
     receiver.fail_next(2);
     let (id, _) = webhook(&emu, &receiver.url, &[EventType::MessageReceived]).await;
-    let triggered = emu.trigger(TriggerRequest::new(EventType::MessageReceived)).await.unwrap();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::MessageReceived))
+        .await
+        .unwrap();
     let delivery_id = &triggered.deliveries[0].id;
     emu.settle(SETTLE).await;
     let d = emu.delivery(&id, delivery_id).await.unwrap();
     assert_eq!(d.status, Some(DeliveryStatus::Sending));
     assert_eq!(d.attempts.len(), 1);
     assert_eq!(d.attempts[0].response_status_code, 500);
-    assert_eq!(d.attempts[0].response_body.as_deref(), Some("receiver failed on purpose"));
+    assert_eq!(
+        d.attempts[0].response_body.as_deref(),
+        Some("receiver failed on purpose")
+    );
     let next = d.next_attempt_at.unwrap();
     let wait = next.duration_since(emu.now()).as_secs_f64();
     assert!((3.5..=5.0).contains(&wait), "next attempt in {wait} s");
@@ -96,7 +136,10 @@ async fn retries_follow_the_schedule_until_the_receiver_succeeds() {
     assert_eq!(codes, [200, 500, 500], "most recent first");
     assert!(d.attempts[0].timestamp > d.attempts[1].timestamp);
     // The same webhook-id on every attempt.
-    assert!(got.iter().all(|r| r.header("webhook-id") == delivery_id.as_str()));
+    assert!(
+        got.iter()
+            .all(|r| r.header("webhook-id") == delivery_id.as_str())
+    );
 }
 
 #[tokio::test]
@@ -106,16 +149,26 @@ async fn the_virtual_clock_walks_the_full_default_schedule_to_failed() {
     let receiver = Receiver::start().await;
     receiver.fail_next(usize::MAX);
     let (id, key) = webhook(&emu, &receiver.url, &[EventType::CallMissed]).await;
-    let triggered = emu.trigger(TriggerRequest::new(EventType::CallMissed)).await.unwrap();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallMissed))
+        .await
+        .unwrap();
     emu.settle(SETTLE).await;
-    let delays = quo_emulator::config::parse_schedule(quo_emulator::config::DEFAULT_RETRY_SCHEDULE).unwrap();
+    let delays =
+        quo_emulator::config::parse_schedule(quo_emulator::config::DEFAULT_RETRY_SCHEDULE).unwrap();
     for (i, delay) in delays.iter().enumerate() {
-        let d = emu.delivery(&id, &triggered.deliveries[0].id).await.unwrap();
+        let d = emu
+            .delivery(&id, &triggered.deliveries[0].id)
+            .await
+            .unwrap();
         assert_eq!(d.status, Some(DeliveryStatus::Sending));
         assert_eq!(d.attempts.len(), i + 1);
         emu.advance(*delay).await;
     }
-    let d = emu.delivery(&id, &triggered.deliveries[0].id).await.unwrap();
+    let d = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
     assert_eq!(d.attempts.len(), 8);
     assert_eq!(d.status, Some(DeliveryStatus::Failed));
     assert_eq!(d.next_attempt_at, None);
@@ -141,8 +194,16 @@ async fn a_timeout_or_no_connection_is_a_failed_attempt_with_code_0() {
     let receiver = Receiver::start().await;
     receiver.hang();
     let (hanging, _) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
-    let (refused, _) = webhook(&emu, "http://127.0.0.1:9/nothing", &[EventType::CallCompleted]).await;
-    let triggered = emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+    let (refused, _) = webhook(
+        &emu,
+        "http://127.0.0.1:9/nothing",
+        &[EventType::CallCompleted],
+    )
+    .await;
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
     assert_eq!(triggered.deliveries.len(), 2);
     emu.settle(SETTLE).await;
     for (webhook_id, expect) in [(&hanging, "timed out"), (&refused, "no response")] {
@@ -150,7 +211,10 @@ async fn a_timeout_or_no_connection_is_a_failed_attempt_with_code_0() {
         assert_eq!(d.status, Some(DeliveryStatus::Failed), "one attempt only");
         let attempt = &d.attempts[0];
         assert_eq!(attempt.response_status_code, 0);
-        assert!(attempt.response_body.as_deref().unwrap().contains(expect), "{attempt:?}");
+        assert!(
+            attempt.response_body.as_deref().unwrap().contains(expect),
+            "{attempt:?}"
+        );
         if expect == "timed out" {
             assert!((190..1000).contains(&attempt.response_duration_ms));
         }
@@ -167,24 +231,54 @@ async fn disabled_and_filtered_webhooks_receive_nothing() {
         async move { emu.create_webhook(n).await.unwrap().webhook.id }
     };
     let all = mk(NewWebhook::new(&url, [EventType::CallCompleted])).await;
-    let mine = mk(NewWebhook::new(&url, [EventType::CallCompleted]).resource_ids(ResourceIds::phone_numbers(["PNmine"]))).await;
-    let _other_number = mk(NewWebhook::new(&url, [EventType::CallCompleted]).resource_ids(ResourceIds::phone_numbers(["PNother"]))).await;
-    let _disabled = mk(NewWebhook::new(&url, [EventType::CallCompleted]).status(WebhookStatus::Disabled)).await;
+    let mine = mk(NewWebhook::new(&url, [EventType::CallCompleted])
+        .resource_ids(ResourceIds::phone_numbers(["PNmine"])))
+    .await;
+    let _other_number = mk(NewWebhook::new(&url, [EventType::CallCompleted])
+        .resource_ids(ResourceIds::phone_numbers(["PNother"])))
+    .await;
+    let _disabled =
+        mk(NewWebhook::new(&url, [EventType::CallCompleted]).status(WebhookStatus::Disabled)).await;
     let _other_type = mk(NewWebhook::new(&url, [EventType::CallMissed])).await;
-    let contacts = mk(NewWebhook::new(&url, [EventType::ContactUpdated]).resource_ids(ResourceIds::phone_numbers(["PNother"]))).await;
+    let contacts = mk(NewWebhook::new(&url, [EventType::ContactUpdated])
+        .resource_ids(ResourceIds::phone_numbers(["PNother"])))
+    .await;
 
-    let triggered = emu.trigger(TriggerRequest::new(EventType::CallCompleted).phone_number_id("PNmine")).await.unwrap();
-    let targets: Vec<_> = triggered.deliveries.iter().map(|d| d.webhook_id.clone()).collect();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted).phone_number_id("PNmine"))
+        .await
+        .unwrap();
+    let targets: Vec<_> = triggered
+        .deliveries
+        .iter()
+        .map(|d| d.webhook_id.clone())
+        .collect();
     assert_eq!(targets, [all.clone(), mine]);
     // Contact events are workspace-wide whatever resourceIds says.
-    let triggered = emu.trigger(TriggerRequest::new(EventType::ContactUpdated)).await.unwrap();
-    let targets: Vec<_> = triggered.deliveries.iter().map(|d| d.webhook_id.clone()).collect();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::ContactUpdated))
+        .await
+        .unwrap();
+    let targets: Vec<_> = triggered
+        .deliveries
+        .iter()
+        .map(|d| d.webhook_id.clone())
+        .collect();
     assert_eq!(targets, [contacts]);
     emu.settle(SETTLE).await;
     assert_eq!(receiver.count(), 3);
     // A webhook disabled with deliveries queued sends nothing until enabled again.
-    call(&emu, Method::PATCH, &format!("/webhooks/{all}"), Some(json!({"status": "disabled"}))).await;
-    let none = emu.trigger(TriggerRequest::new(EventType::CallCompleted).phone_number_id("PNx")).await.unwrap();
+    call(
+        &emu,
+        Method::PATCH,
+        &format!("/webhooks/{all}"),
+        Some(json!({"status": "disabled"})),
+    )
+    .await;
+    let none = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted).phone_number_id("PNx"))
+        .await
+        .unwrap();
     assert!(none.deliveries.is_empty());
     emu.settle(SETTLE).await;
     assert_eq!(receiver.count(), 3);
@@ -200,15 +294,26 @@ async fn events_endpoint_builds_fresh_events_and_refuses_bad_ones() {
     assert_ne!(first["event"]["id"], second["event"]["id"]);
     assert_eq!(first["event"]["data"]["context"]["phoneNumberId"], "PNabc");
     assert_eq!(first["event"]["data"]["resource"]["duration"], 42);
-    assert!(first["deliveries"][0]["id"].as_str().unwrap().starts_with("msg_"));
+    assert!(
+        first["deliveries"][0]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("msg_")
+    );
     let got = receiver.wait_for(2).await;
     let sent: Vec<_> = got.iter().map(|r| r.json()["id"].clone()).collect();
     assert!(sent.contains(&first["event"]["id"]));
     for (body, path) in [
         (json!({}), "/body/type"),
         (json!({"type": "call.exploded"}), "/body/type"),
-        (json!({"type": "call.completed", "phoneNumberId": "+1555"}), "/body/phoneNumberId"),
-        (json!({"type": "call.completed", "data": {"resource": {"duration": "long"}}}), "/body/data"),
+        (
+            json!({"type": "call.completed", "phoneNumberId": "+1555"}),
+            "/body/phoneNumberId",
+        ),
+        (
+            json!({"type": "call.completed", "data": {"resource": {"duration": "long"}}}),
+            "/body/data",
+        ),
     ] {
         let answer = post_json(&emu, "/emulator/events", body.clone()).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
@@ -222,31 +327,68 @@ async fn rotation_signs_with_both_keys_for_the_grace_period() {
     let receiver = Receiver::start().await;
     let (id, old) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
     let answer = post_json(&emu, &format!("/webhooks/{id}/rotate"), json!({})).await;
-    let new: Secret = answer.body["data"]["key"].as_str().unwrap().parse().unwrap();
-    emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+    let new: Secret = answer.body["data"]["key"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    emu.trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
     let got = receiver.wait_for(1).await;
     assert_eq!(got[0].header("webhook-signature").split(' ').count(), 2);
-    Verifier::new(old.clone()).verify(&got[0].headers, &got[0].body).expect("old key");
-    Verifier::new(new.clone()).verify(&got[0].headers, &got[0].body).expect("new key");
+    Verifier::new(old.clone())
+        .verify(&got[0].headers, &got[0].body)
+        .expect("old key");
+    Verifier::new(new.clone())
+        .verify(&got[0].headers, &got[0].body)
+        .expect("new key");
     emu.advance(Duration::from_secs(24 * 3600 + 1)).await;
-    emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+    emu.trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
     let got = receiver.wait_for(2).await;
     assert_eq!(got[1].header("webhook-signature").split(' ').count(), 1);
-    Verifier::new(new).verify(&got[1].headers, &got[1].body).expect("new key");
-    assert!(Verifier::new(old).verify(&got[1].headers, &got[1].body).is_err());
+    Verifier::new(new)
+        .verify(&got[1].headers, &got[1].body)
+        .expect("new key");
+    assert!(
+        Verifier::new(old)
+            .verify(&got[1].headers, &got[1].body)
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn manual_retry_answers_202_and_makes_a_manual_attempt_for_any_status() {
-    let emu = Emulator::builder().api_key("test-key").rate_limit(0).retry_schedule([]).no_jitter().build().await.unwrap();
+    let emu = Emulator::builder()
+        .api_key("test-key")
+        .rate_limit(0)
+        .retry_schedule([])
+        .no_jitter()
+        .build()
+        .await
+        .unwrap();
     let receiver = Receiver::start().await;
     receiver.fail_next(1);
     let (id, _) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
-    let triggered = emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
     let delivery_id = triggered.deliveries[0].id.clone();
     emu.settle(SETTLE).await;
-    assert_eq!(emu.delivery(&id, &delivery_id).await.unwrap().status, Some(DeliveryStatus::Failed));
-    let answer = call(&emu, Method::POST, &format!("/webhooks/{id}/events/{delivery_id}/retry"), None).await;
+    assert_eq!(
+        emu.delivery(&id, &delivery_id).await.unwrap().status,
+        Some(DeliveryStatus::Failed)
+    );
+    let answer = call(
+        &emu,
+        Method::POST,
+        &format!("/webhooks/{id}/events/{delivery_id}/retry"),
+        None,
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::ACCEPTED);
     assert_eq!(answer.body, json!({}));
     emu.settle(SETTLE).await;
@@ -255,13 +397,22 @@ async fn manual_retry_answers_202_and_makes_a_manual_attempt_for_any_status() {
     assert_eq!(d.attempts[0].trigger_type, TriggerType::Manual);
     assert_eq!(d.attempts[1].trigger_type, TriggerType::Scheduled);
     // A successful delivery can be retried too; it stays a success.
-    call(&emu, Method::POST, &format!("/webhooks/{id}/events/{delivery_id}/retry"), None).await;
+    call(
+        &emu,
+        Method::POST,
+        &format!("/webhooks/{id}/events/{delivery_id}/retry"),
+        None,
+    )
+    .await;
     emu.settle(SETTLE).await;
     let d = emu.delivery(&id, &delivery_id).await.unwrap();
     assert_eq!(d.attempts.len(), 3);
     assert_eq!(d.status, Some(DeliveryStatus::Success));
     let got = receiver.wait_for(3).await;
-    assert!(got.iter().all(|r| r.header("webhook-id") == delivery_id.as_str()));
+    assert!(
+        got.iter()
+            .all(|r| r.header("webhook-id") == delivery_id.as_str())
+    );
 }
 
 #[tokio::test]
@@ -278,13 +429,21 @@ async fn a_dead_endpoint_never_delays_the_others() {
     webhook(&emu, &dead.url, &[EventType::CallCompleted]).await;
     webhook(&emu, &live.url, &[EventType::CallMissed]).await;
     for _ in 0..50 {
-        emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+        emu.trigger(TriggerRequest::new(EventType::CallCompleted))
+            .await
+            .unwrap();
     }
     dead.wait_for(2).await;
     let started = Instant::now();
-    emu.trigger(TriggerRequest::new(EventType::CallMissed)).await.unwrap();
+    emu.trigger(TriggerRequest::new(EventType::CallMissed))
+        .await
+        .unwrap();
     live.wait_for(1).await;
-    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
     // The dead endpoint holds only its own slots.
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(dead.count(), 2);
@@ -294,7 +453,12 @@ async fn a_dead_endpoint_never_delays_the_others() {
 async fn the_list_pages_with_a_cursor_and_every_filter() {
     let emu = emulator().await;
     let receiver = Receiver::start().await;
-    let (id, _) = create(&emu, &receiver.url, &["call.completed", "call.missed", "message.received"]).await;
+    let (id, _) = create(
+        &emu,
+        &receiver.url,
+        &["call.completed", "call.missed", "message.received"],
+    )
+    .await;
     let mut made = Vec::new();
     for i in 0..25 {
         let t = ["call.completed", "call.missed", "message.received"][i % 3];
@@ -321,7 +485,8 @@ async fn the_list_pages_with_a_cursor_and_every_filter() {
     made.reverse();
     assert_eq!(seen, made);
     // Default page size 10.
-    let page: Page<DeliverySummary> = serde_json::from_value(get(&emu, &format!("/webhooks/{id}/events")).await.body).unwrap();
+    let page: Page<DeliverySummary> =
+        serde_json::from_value(get(&emu, &format!("/webhooks/{id}/events")).await.body).unwrap();
     assert_eq!(page.data.len(), 10);
     let count = |query: String| {
         let emu = &emu;
@@ -336,15 +501,30 @@ async fn the_list_pages_with_a_cursor_and_every_filter() {
     assert_eq!(count("status=failed".into()).await, 0);
     assert_eq!(count("status=pending".into()).await, 0);
     assert_eq!(count("eventTypes=call.missed".into()).await, 8);
-    assert_eq!(count("eventTypes=call.missed&eventTypes=call.completed".into()).await, 17);
-    assert_eq!(count("eventTypes=call.missed,message.received".into()).await, 16);
+    assert_eq!(
+        count("eventTypes=call.missed&eventTypes=call.completed".into()).await,
+        17
+    );
+    assert_eq!(
+        count("eventTypes=call.missed,message.received".into()).await,
+        16
+    );
     assert_eq!(count("eventType=message.received".into()).await, 8);
-    assert_eq!(count("eventType%5Bin%5D=call.missed,message.received".into()).await, 16);
+    assert_eq!(
+        count("eventType%5Bin%5D=call.missed,message.received".into()).await,
+        16
+    );
     let far_past = "2000-01-01T00:00:00Z";
     let far_future = "2100-01-01T00:00:00Z";
     assert_eq!(count(format!("createdAfter={far_past}")).await, 25);
     assert_eq!(count(format!("createdBefore={far_past}")).await, 0);
-    assert_eq!(count(format!("createdBefore={far_future}&createdAfter={far_past}")).await, 25);
+    assert_eq!(
+        count(format!(
+            "createdBefore={far_future}&createdAfter={far_past}"
+        ))
+        .await,
+        25
+    );
     assert_eq!(count(format!("createdAt%5Bgt%5D={far_future}")).await, 0);
     assert_eq!(count(format!("createdAt%5Blt%5D={far_future}")).await, 25);
     // A later delivery is after an instant between the two.
@@ -356,7 +536,14 @@ async fn the_list_pages_with_a_cursor_and_every_filter() {
     assert_eq!(count(format!("createdBefore={between}")).await, 25);
     // A cursor of another webhook is refused.
     let (other, _) = create(&emu, &receiver.url, &["call.missed"]).await;
-    let cursor = serde_json::from_value::<Page<DeliverySummary>>(get(&emu, &format!("/webhooks/{id}/events?limit=1")).await.body).unwrap().next_cursor.unwrap();
+    let cursor = serde_json::from_value::<Page<DeliverySummary>>(
+        get(&emu, &format!("/webhooks/{id}/events?limit=1"))
+            .await
+            .body,
+    )
+    .unwrap()
+    .next_cursor
+    .unwrap();
     let answer = get(&emu, &format!("/webhooks/{other}/events?after={cursor}")).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
 }
@@ -368,25 +555,106 @@ async fn a_restart_on_the_same_file_loses_nothing_and_resumes_retries() {
     let path = path.to_str().unwrap();
     let receiver = Receiver::start().await;
     receiver.fail_next(1);
-    let build = || Emulator::builder().db(path).api_key("test-key").rate_limit(0).retry_schedule([Duration::from_secs(3600)]).no_jitter();
+    let build = || {
+        Emulator::builder()
+            .db(path)
+            .api_key("test-key")
+            .rate_limit(0)
+            .retry_schedule([Duration::from_secs(3600)])
+            .no_jitter()
+    };
     let emu = build().build().await.unwrap();
     let (id, key) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
-    let triggered = emu.trigger(TriggerRequest::new(EventType::CallCompleted)).await.unwrap();
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
     emu.settle(SETTLE).await;
-    let before = emu.delivery(&id, &triggered.deliveries[0].id).await.unwrap();
+    let before = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
     assert_eq!(before.status, Some(DeliveryStatus::Sending));
     emu.shutdown().await;
 
     let emu = build().build().await.unwrap();
     let answer = get(&emu, &format!("/webhooks/{id}")).await;
     assert_eq!(answer.status, StatusCode::OK);
-    let after = emu.delivery(&id, &triggered.deliveries[0].id).await.unwrap();
+    let after = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
     assert_eq!(after, before);
     emu.advance(Duration::from_secs(3600)).await;
     let got = receiver.wait_for(2).await;
-    Verifier::new(key).verify(&got[1].headers, &got[1].body).expect("the stored key signs");
-    let after = emu.delivery(&id, &triggered.deliveries[0].id).await.unwrap();
+    Verifier::new(key)
+        .verify(&got[1].headers, &got[1].body)
+        .expect("the stored key signs");
+    let after = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
     assert_eq!(after.status, Some(DeliveryStatus::Success));
     assert_eq!(after.attempts.len(), 2);
     emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_injection_duplicates_replays_and_skews_without_changing_the_record() {
+    let mut faults = quo_emulator::Faults::default();
+    faults.duplicate = true;
+    faults.replay_old = Some(Duration::from_secs(600));
+    faults.clock_skew_secs = -30;
+    let emu = Emulator::builder().faults(faults).build().await.unwrap();
+    let receiver = Receiver::start().await;
+    let (id, _) = webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
+    let triggered = emu
+        .trigger(TriggerRequest::new(EventType::CallCompleted))
+        .await
+        .unwrap();
+    let got = receiver.wait_for(3).await;
+    let delivery_id = triggered.deliveries[0].id.as_str();
+    assert!(got.iter().all(|r| r.header("webhook-id") == delivery_id));
+    let mut stamps: Vec<i64> = got
+        .iter()
+        .map(|r| r.header("webhook-timestamp").parse().unwrap())
+        .collect();
+    stamps.sort_unstable();
+    let now = jiff::Timestamp::now().as_second();
+    // Two identical concurrent sends, skewed 30 s back, and one replay 10 minutes older.
+    assert_eq!(stamps[1], stamps[2]);
+    assert!((now - 30 - stamps[1]).abs() <= 2, "{stamps:?}");
+    assert_eq!(stamps[1] - stamps[0], 600);
+    emu.settle(SETTLE).await;
+    let d = emu
+        .delivery(&id, &triggered.deliveries[0].id)
+        .await
+        .unwrap();
+    assert_eq!(d.attempts.len(), 1, "only the first send is recorded");
+}
+
+#[tokio::test]
+async fn fault_reorder_spreads_first_attempts() {
+    let mut faults = quo_emulator::Faults::default();
+    faults.reorder_window = Some(Duration::from_millis(300));
+    let emu = Emulator::builder().faults(faults).build().await.unwrap();
+    let receiver = Receiver::start().await;
+    webhook(&emu, &receiver.url, &[EventType::CallCompleted]).await;
+    let mut sent = Vec::new();
+    for _ in 0..20 {
+        let t = emu
+            .trigger(TriggerRequest::new(EventType::CallCompleted))
+            .await
+            .unwrap();
+        sent.push(t.event.id);
+    }
+    let got = receiver.wait_for(20).await;
+    let arrived: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_ne!(
+        arrived, sent,
+        "20 deliveries held up to 300 ms each arrive out of order"
+    );
 }

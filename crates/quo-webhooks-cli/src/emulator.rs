@@ -96,7 +96,12 @@ struct RunArgs {
 
     /// Fault injection: add this many seconds (negative: subtract) to every
     /// `webhook-timestamp`, like a sender with a wrong clock.
-    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_name = "SECONDS")]
+    #[arg(
+        long,
+        default_value_t = 0,
+        allow_hyphen_values = true,
+        value_name = "SECONDS"
+    )]
     fault_clock_skew: i64,
 }
 
@@ -167,7 +172,10 @@ async fn run_server(args: RunArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot start the emulator: {e}"))?;
     let base = emulator.base_url();
-    println!("quo-webhooks emulator: Quo's webhook API on {base} (store: {})", args.db);
+    println!(
+        "quo-webhooks emulator: Quo's webhook API on {base} (store: {})",
+        args.db
+    );
     if let Some(key) = key_text {
         println!("API key (shown once; pass --api-key or QUO_API_KEY to choose one): {key}");
     }
@@ -186,15 +194,23 @@ async fn run_trigger(args: TriggerArgs) -> Result<(), String> {
         body["phoneNumberId"] = serde_json::Value::String(pn);
     }
     if let Some(data) = args.data {
-        body["data"] = serde_json::from_str(&data).map_err(|e| format!("--data is not JSON: {e}"))?;
+        body["data"] =
+            serde_json::from_str(&data).map_err(|e| format!("--data is not JSON: {e}"))?;
     }
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(
         header::AUTHORIZATION,
-        HeaderValue::from_str(&args.api_key).map_err(|_| "the API key is not a valid header value".to_owned())?,
+        HeaderValue::from_str(&args.api_key)
+            .map_err(|_| "the API key is not a valid header value".to_owned())?,
     );
-    headers.insert(quo_api::VERSION_HEADER, HeaderValue::from_static(quo_api::API_VERSION));
+    headers.insert(
+        quo_api::VERSION_HEADER,
+        HeaderValue::from_static(quo_api::API_VERSION),
+    );
     let reply = HttpClient::new(Duration::from_secs(30))
         .post(&url, headers, Bytes::from(body.to_string()))
         .await?;

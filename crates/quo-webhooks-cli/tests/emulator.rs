@@ -1,5 +1,6 @@
 //! `quo-webhooks emulator` as a process: it survives `kill -9` mid-schedule, and it delivers
 //! to our own `serve`, which verifies and prints each event.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -38,7 +39,10 @@ impl Proc {
         let out = Arc::new(Mutex::new(Vec::new()));
         let err = Arc::new(Mutex::new(Vec::new()));
         for (stream, lines) in [
-            (Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, out.clone()),
+            (
+                Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+                out.clone(),
+            ),
             (Box::new(child.stderr.take().unwrap()), err.clone()),
         ] {
             thread::spawn(move || {
@@ -104,7 +108,9 @@ fn emulator(args: &[&str]) -> (Proc, SocketAddr) {
 /// One JSON request over HTTP/1.1 with the key and the version header.
 fn api(addr: SocketAddr, key: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     write!(
         stream,
@@ -156,8 +162,15 @@ fn receiver(fail: usize) -> (String, Arc<Mutex<Vec<Got>>>) {
                 seen.push((headers, body));
                 seen.len()
             };
-            let status = if n <= fail { "500 Internal Server Error" } else { "200 OK" };
-            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            let status = if n <= fail {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
         }
     });
     (url, got)
@@ -166,14 +179,20 @@ fn receiver(fail: usize) -> (String, Arc<Mutex<Vec<Got>>>) {
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
-        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        assert!(
+            start.elapsed() < limit,
+            "condition not met within {limit:?}"
+        );
         thread::sleep(Duration::from_millis(20));
     }
 }
 
 fn verify(key: &str, (headers, body): &Got) {
     let secret: Secret = key.parse().unwrap();
-    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     Verifier::new(secret)
         .verify(&pairs, body)
         .expect("the delivery verifies");
@@ -184,21 +203,46 @@ fn kill_9_mid_schedule_then_restart_on_the_same_file_resumes_the_retry() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("emu.sqlite");
     let db = db.to_str().unwrap();
-    let args = ["--db", db, "--api-key", "k1", "--retry-schedule", "2s", "--no-jitter"];
+    let args = [
+        "--db",
+        db,
+        "--api-key",
+        "k1",
+        "--retry-schedule",
+        "2s",
+        "--no-jitter",
+    ];
     let (url, got) = receiver(1);
 
     let (mut first, addr) = emulator(&args);
-    let (status, created) = api(addr, "k1", "POST", "/webhooks", Some(json!({"url": url, "events": ["call.completed"]})));
+    let (status, created) = api(
+        addr,
+        "k1",
+        "POST",
+        "/webhooks",
+        Some(json!({"url": url, "events": ["call.completed"]})),
+    );
     assert_eq!(status, 201, "{created}");
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     let key = created["data"]["key"].as_str().unwrap().to_owned();
-    let (status, triggered) = api(addr, "k1", "POST", "/emulator/events", Some(json!({"type": "call.completed"})));
+    let (status, triggered) = api(
+        addr,
+        "k1",
+        "POST",
+        "/emulator/events",
+        Some(json!({"type": "call.completed"})),
+    );
     assert_eq!(status, 200, "{triggered}");
-    let delivery = triggered["data"]["deliveries"][0]["id"].as_str().unwrap().to_owned();
+    let delivery = triggered["data"]["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let detail_path = format!("/webhooks/{id}/events/{delivery}");
     wait_until(Duration::from_secs(10), || {
         let (_, d) = api(addr, "k1", "GET", &detail_path, None);
-        d["data"]["attempts"].as_array().is_some_and(|a| a.len() == 1)
+        d["data"]["attempts"]
+            .as_array()
+            .is_some_and(|a| a.len() == 1)
     });
     let (_, before) = api(addr, "k1", "GET", &detail_path, None);
     assert_eq!(before["data"]["status"], "sending");
@@ -215,7 +259,10 @@ fn kill_9_mid_schedule_then_restart_on_the_same_file_resumes_the_retry() {
     assert_eq!(webhook["data"]["url"], url.as_str());
     let (_, after) = api(addr, "k1", "GET", &detail_path, None);
     assert_eq!(after["data"]["attempts"], before["data"]["attempts"]);
-    assert_eq!(after["data"]["nextAttemptAt"], before["data"]["nextAttemptAt"]);
+    assert_eq!(
+        after["data"]["nextAttemptAt"],
+        before["data"]["nextAttemptAt"]
+    );
 
     wait_until(Duration::from_secs(15), || got.lock().unwrap().len() >= 2);
     assert!(killed_at.elapsed() < Duration::from_secs(10));
@@ -248,42 +295,101 @@ fn serve_receives_verifies_and_prints_what_the_emulator_delivers() {
     assert!(key.starts_with("quo_emu_"));
     assert_eq!(emu.stdout().iter().filter(|l| l.contains(&key)).count(), 1);
 
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}/webhooks");
-    let (status, created) = api(addr, &key, "POST", "/webhooks", Some(json!({"url": url, "events": ["call.completed"]})));
+    let (status, created) = api(
+        addr,
+        &key,
+        "POST",
+        "/webhooks",
+        Some(json!({"url": url, "events": ["call.completed"]})),
+    );
     assert_eq!(status, 201, "{created}");
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     let secret = created["data"]["key"].as_str().unwrap().to_owned();
 
     let mut serve = cmd();
-    serve.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--secret", &secret]);
+    serve.args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--secret",
+        &secret,
+    ]);
     let serve = Proc::spawn(serve);
-    wait_until(Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    wait_until(Duration::from_secs(20), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
 
     // From a second terminal: `emulator trigger`.
     let output = cmd()
-        .args(["emulator", "trigger", "--event", "call.completed", "--url", &format!("http://{addr}")])
+        .args([
+            "emulator",
+            "trigger",
+            "--event",
+            "call.completed",
+            "--url",
+            &format!("http://{addr}"),
+        ])
         .env("QUO_API_KEY", &key)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let triggered: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let event_id = triggered["data"]["event"]["id"].as_str().unwrap().to_owned();
-    let delivery = triggered["data"]["deliveries"][0]["id"].as_str().unwrap().to_owned();
+    let event_id = triggered["data"]["event"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let delivery = triggered["data"]["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    wait_until(Duration::from_secs(10), || serve.stdout().iter().any(|l| l.contains(&event_id)));
-    let printed: Value = serde_json::from_str(serve.stdout().iter().find(|l| l.contains(&event_id)).unwrap()).unwrap();
+    wait_until(Duration::from_secs(10), || {
+        serve.stdout().iter().any(|l| l.contains(&event_id))
+    });
+    let printed: Value = serde_json::from_str(
+        serve
+            .stdout()
+            .iter()
+            .find(|l| l.contains(&event_id))
+            .unwrap(),
+    )
+    .unwrap();
     // serve verified it (scheme `webhook`) and printed the event under the delivery's id.
     assert_eq!(printed["id"], delivery.as_str());
     assert_eq!(printed["event"]["type"], "call.completed");
     assert_eq!(printed["event"]["id"], event_id.as_str());
     wait_until(Duration::from_secs(10), || {
-        let (_, d) = api(addr, &key, "GET", &format!("/webhooks/{id}/events/{delivery}"), None);
+        let (_, d) = api(
+            addr,
+            &key,
+            "GET",
+            &format!("/webhooks/{id}/events/{delivery}"),
+            None,
+        );
         d["data"]["status"] == "success"
     });
     // The trigger command with a wrong key fails with the 401 body, not the key.
     let output = cmd()
-        .args(["emulator", "trigger", "--event", "call.completed", "--url", &format!("http://{addr}"), "--api-key", "nope"])
+        .args([
+            "emulator",
+            "trigger",
+            "--event",
+            "call.completed",
+            "--url",
+            &format!("http://{addr}"),
+            "--api-key",
+            "nope",
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());

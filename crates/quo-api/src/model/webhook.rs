@@ -472,7 +472,10 @@ mod tests {
         );
         webhook.label = Some("Production webhook".to_owned());
         webhook.resource_ids = ResourceIds::phone_numbers(["PNabc123"]);
-        assert_eq!(serde_json::to_value(&webhook).unwrap(), documented_webhook());
+        assert_eq!(
+            serde_json::to_value(&webhook).unwrap(),
+            documented_webhook()
+        );
     }
 
     #[test]

@@ -87,8 +87,7 @@ impl SummaryRow {
     }
 }
 
-const SUMMARY_COLUMNS: &str =
-    "seq, id, event_id, event_type, resource_id, status, next_attempt_at, manual_pending, created_at";
+const SUMMARY_COLUMNS: &str = "seq, id, event_id, event_type, resource_id, status, next_attempt_at, manual_pending, created_at";
 
 /// One page, newest first: at most `limit` rows after the row `after_seq`, plus one more if
 /// there is one (so the caller knows whether to hand out a cursor).
@@ -107,7 +106,9 @@ pub(crate) async fn list(
         query.push(" AND seq < ").push_bind(seq);
     }
     if let Some(status) = &filter.status {
-        query.push(" AND status = ").push_bind(status.as_str().to_owned());
+        query
+            .push(" AND status = ")
+            .push_bind(status.as_str().to_owned());
     }
     if !filter.event_types.is_empty() {
         query.push(" AND event_type IN (");
@@ -118,14 +119,20 @@ pub(crate) async fn list(
         query.push(")");
     }
     if let Some(before) = filter.created_before {
-        query.push(" AND created_at < ").push_bind(before.as_millisecond());
+        query
+            .push(" AND created_at < ")
+            .push_bind(before.as_millisecond());
     }
     if let Some(after) = filter.created_after {
         // `createdAt` is shown to the millisecond: "after 12:00:00.000Z" excludes that instant.
-        query.push(" AND created_at > ").push_bind(after.as_millisecond());
+        query
+            .push(" AND created_at > ")
+            .push_bind(after.as_millisecond());
     }
     if let Some(resource_id) = &filter.resource_id {
-        query.push(" AND resource_id = ").push_bind(resource_id.clone());
+        query
+            .push(" AND resource_id = ")
+            .push_bind(resource_id.clone());
     }
     query
         .push(" ORDER BY seq DESC LIMIT ")
@@ -188,10 +195,12 @@ pub(crate) async fn request_manual(
 
 /// Releases every claim: called at start-up, when no attempt of this process is in flight.
 pub(crate) async fn release_all_claims(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("UPDATE deliveries SET claimed = 0 WHERE claimed = 1")
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("UPDATE deliveries SET claimed = 0 WHERE claimed = 1")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// A delivery the engine has claimed, with what it needs to send it.
@@ -294,9 +303,8 @@ pub(crate) async fn next_due(
     now: i64,
     busy: &[i64],
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-        "SELECT MIN(CASE WHEN d.manual_pending > 0 THEN ",
-    );
+    let mut query: QueryBuilder<'_, Sqlite> =
+        QueryBuilder::new("SELECT MIN(CASE WHEN d.manual_pending > 0 THEN ");
     query.push_bind(now);
     query.push(
         " ELSE d.next_attempt_at END) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \

@@ -15,11 +15,11 @@ pub(crate) mod webhooks;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::config::DbLocation;
 use crate::Error;
+use crate::config::DbLocation;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -38,8 +38,7 @@ impl Db {
     pub(crate) async fn open(location: &DbLocation) -> Result<Self, Error> {
         let db = match location {
             DbLocation::Memory => {
-                let options = SqliteConnectOptions::from_str("sqlite::memory:")?
-                    .foreign_keys(true);
+                let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
                 // One connection that never closes: the database lives as long as it does.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(1)

@@ -6,8 +6,8 @@ use quo_webhooks::EventType;
 use sqlx::SqlitePool;
 use standard_webhooks::Secret;
 
-use crate::clock::{from_ms, to_ms};
 use crate::Error;
+use crate::clock::{from_ms, to_ms};
 
 /// Every column but the keys, which only the engine reads (with the delivery it claims).
 const COLUMNS: &str = "id, org_id, label, status, url, events, resource_ids, api_version, \

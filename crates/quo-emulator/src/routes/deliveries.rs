@@ -61,8 +61,7 @@ pub(crate) async fn list_page(
         }
     };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    let mut rows =
-        deliveries::list(&state.db.reader, webhook_id, filter, after_seq, limit).await?;
+    let mut rows = deliveries::list(&state.db.reader, webhook_id, filter, after_seq, limit).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = if more {
@@ -113,12 +112,13 @@ pub(crate) async fn detail(
         event,
     );
     delivery.status = Some(DeliveryStatus::from(summary.status.as_str()));
-    delivery.next_attempt_at = summary
-        .next_attempt(to_ms(state.clock.now()))
-        .map(from_ms);
+    delivery.next_attempt_at = summary.next_attempt(to_ms(state.clock.now())).map(from_ms);
     delivery.event_id = Some(summary.event_id.clone());
     delivery.resource_id.clone_from(&summary.resource_id);
-    delivery.attempts = attempts.iter().map(attempts::AttemptRow::to_model).collect();
+    delivery.attempts = attempts
+        .iter()
+        .map(attempts::AttemptRow::to_model)
+        .collect();
     Ok(delivery)
 }
 
@@ -127,7 +127,10 @@ pub(crate) async fn get_one(
     Path((webhook_id, delivery_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = parse_webhook_id(&webhook_id)?;
-    Ok(envelope(StatusCode::OK, detail(&state, id, &delivery_id).await?))
+    Ok(envelope(
+        StatusCode::OK,
+        detail(&state, id, &delivery_id).await?,
+    ))
 }
 
 /// Queues a manual attempt of any delivery, whatever its status.

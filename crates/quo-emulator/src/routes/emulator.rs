@@ -170,7 +170,11 @@ pub(crate) async fn trigger(
     match body.get("type") {
         None => return Err(ApiError::field("/body/type", "is required")),
         Some(t) if !t.is_string() => {
-            return Err(ApiError::field_value("/body/type", "must be a string", t.clone()));
+            return Err(ApiError::field_value(
+                "/body/type",
+                "must be a string",
+                t.clone(),
+            ));
         }
         Some(_) => {}
     }
@@ -212,7 +216,11 @@ pub(crate) async fn settle(state: &AppState, limit: Duration) {
 pub(crate) async fn advance_clock(state: &AppState, by: Duration) {
     state.virtual_clock.advance(by);
     state.engine.wake();
-    settle(state, state.config.attempt_timeout * 2 + Duration::from_secs(5)).await;
+    settle(
+        state,
+        state.config.attempt_timeout * 2 + Duration::from_secs(5),
+    )
+    .await;
 }
 
 pub(crate) async fn advance(

@@ -139,9 +139,11 @@ async fn guard(State(state): State<SharedState>, request: Request, next: Next) -
 }
 
 fn check(state: &AppState, headers: &HeaderMap, path: &str) -> Result<(), ApiError> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header is missing: send your API key as its value"))?;
+    let presented = headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized(
+            "the Authorization header is missing: send your API key as its value",
+        )
+    })?;
     if !state.config.api_key.matches(presented.as_bytes()) {
         let bearer = presented
             .to_str()

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use standard_webhooks::Secret;
 use zeroize::Zeroizing;
 
-use super::{SharedState, AppState, envelope, read_json};
+use super::{AppState, SharedState, envelope, read_json};
 use crate::clock::to_ms;
 use crate::db::{self, deliveries, webhooks::Changes};
 use crate::error::ApiError;
@@ -47,7 +47,7 @@ pub(crate) async fn find(state: &AppState, id: i64) -> Result<db::webhooks::Webh
         .ok_or_else(|| ApiError::not_found(format!("webhook {id} not found")))
 }
 
-fn object<'a>(value: &'a Value) -> Result<&'a Map<String, Value>, ApiError> {
+fn object(value: &Value) -> Result<&Map<String, Value>, ApiError> {
     value
         .as_object()
         .ok_or_else(|| ApiError::field("/body", "must be a JSON object"))
@@ -79,7 +79,8 @@ fn check_events(value: &Value, errors: &mut Vec<FieldError>) {
         return;
     };
     if items.is_empty() {
-        errors.push(FieldError::new(path, "must list at least one event type").value(value.clone()));
+        errors
+            .push(FieldError::new(path, "must list at least one event type").value(value.clone()));
     }
     for (i, item) in items.iter().enumerate() {
         let known = item.as_str().is_some_and(|t| EventType::from(t).is_known());
@@ -108,8 +109,11 @@ fn check_resource_ids(value: &Value, errors: &mut Vec<FieldError>) {
     let star = items.iter().any(|i| i.as_str() == Some("*"));
     if star && items.len() > 1 {
         errors.push(
-            FieldError::new(path, "\"*\" means every phone number and cannot be combined with ids")
-                .value(value.clone()),
+            FieldError::new(
+                path,
+                "\"*\" means every phone number and cannot be combined with ids",
+            )
+            .value(value.clone()),
         );
         return;
     }
@@ -128,7 +132,8 @@ fn check_resource_ids(value: &Value, errors: &mut Vec<FieldError>) {
 
 fn check_label(value: &Value, errors: &mut Vec<FieldError>) {
     if !(value.is_null() || value.is_string()) {
-        errors.push(FieldError::new("/body/label", "must be a string or null").value(value.clone()));
+        errors
+            .push(FieldError::new("/body/label", "must be a string or null").value(value.clone()));
     }
 }
 
@@ -283,7 +288,10 @@ pub(crate) async fn get_one(
     Path(webhook_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_webhook_id(&webhook_id)?;
-    Ok(envelope(StatusCode::OK, find(&state, id).await?.to_model()?))
+    Ok(envelope(
+        StatusCode::OK,
+        find(&state, id).await?.to_model()?,
+    ))
 }
 
 pub(crate) async fn update(

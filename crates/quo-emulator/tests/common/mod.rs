@@ -1,6 +1,6 @@
 //! Shared helpers: a receiver that records what it gets and can fail or hang, and a client
 //! that calls the emulator's router in process.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -100,7 +100,11 @@ impl Receiver {
     }
 }
 
-async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+async fn receive(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
     inner
         .received
         .lock()
@@ -118,7 +122,11 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok();
     if failing {
-        (StatusCode::INTERNAL_SERVER_ERROR, "receiver failed on purpose").into_response()
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "receiver failed on purpose",
+        )
+            .into_response()
     } else {
         (StatusCode::OK, "{\"ok\":true}").into_response()
     }
@@ -193,7 +201,12 @@ pub async fn post_json(emu: &Emulator, path: &str, body: Value) -> Answer {
 
 /// Creates a webhook for `events` at `url`; returns (id, key).
 pub async fn create(emu: &Emulator, url: &str, events: &[&str]) -> (String, String) {
-    let answer = post_json(emu, "/webhooks", serde_json::json!({"url": url, "events": events})).await;
+    let answer = post_json(
+        emu,
+        "/webhooks",
+        serde_json::json!({"url": url, "events": events}),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
     (
         answer.body["data"]["id"].as_str().unwrap().to_owned(),
