@@ -312,7 +312,7 @@
       },
     },
     field("API key", input),
-    h("p", { class: "hint" }, "Kept in this browser tab's session only, and sent as the Authorization header, as any client of Quo's API does."),
+    h("p", { class: "hint" }, "The key the emulator printed when it started, or the one given with --api-key (QUO_API_KEY). It is kept in this browser tab's session only and sent as the Authorization header, as any client of Quo's API does."),
     error,
     submit);
     setView("Sign in", h("div", { class: "login" }, h("h1", null, "Sign in"), form));
