@@ -2,6 +2,8 @@
 //! hold no data; the headers endpoint it reads is behind the key and never shows a whole
 //! signature. The page itself is driven in a real browser by `tests/browser/run.sh`.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::Duration;
@@ -149,6 +151,16 @@ async fn headers_endpoint_lists_every_attempt_with_signatures_shortened() {
     emu.settle(SETTLE).await;
     emu.advance(Duration::from_secs(61)).await;
     let received = receiver.wait_for(2).await;
+    // The receiver can answer before the attempt is committed: wait until it is recorded.
+    let detail_path = format!("/webhooks/{webhook}/events/{delivery}");
+    let mut detail = get(&emu, &detail_path).await;
+    for _ in 0..1000 {
+        if detail.body["data"]["attempts"].as_array().map(Vec::len) == Some(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        detail = get(&emu, &detail_path).await;
+    }
 
     let path = format!("/emulator/webhooks/{webhook}/events/{delivery}/headers");
     let answer = get(&emu, &path).await;
@@ -157,8 +169,8 @@ async fn headers_endpoint_lists_every_attempt_with_signatures_shortened() {
     assert_eq!(entries.len(), 2);
 
     // Most recent first, the same attempts as the delivery's, in the same order.
-    let detail = get(&emu, &format!("/webhooks/{webhook}/events/{delivery}")).await;
     let attempts = detail.body["data"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{}", detail.text);
     for (entry, attempt) in entries.iter().zip(attempts) {
         assert_eq!(entry["attemptId"], attempt["id"]);
     }
