@@ -88,20 +88,26 @@ def start_emulator(binary, port):
         stderr=subprocess.STDOUT,
         env={**os.environ, "RUST_LOG": "warn"},
     )
-    base = f"http://127.0.0.1:{port}"
+    lines = []
+    threading.Thread(
+        target=lambda: [lines.append(line.decode(errors="replace")) for line in process.stdout],
+        daemon=True,
+    ).start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            out = process.stdout.read().decode(errors="replace")
-            raise SystemExit(f"the emulator exited with {process.returncode}:\n{out}")
-        try:
-            with urllib.request.urlopen(base + "/", timeout=1) as response:
-                if response.status == 200:
-                    return process, base
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.1)
+            raise SystemExit(f"the emulator exited with {process.returncode}:\n{''.join(lines)}")
+        # It prints where the dashboard is.
+        printed = [m.group(1) for l in lines if (m := re.match(r"delivery dashboard: (\S+)/ ", l))]
+        if printed:
+            base = printed[0]
+            assert base == f"http://127.0.0.1:{port}", base
+            with urllib.request.urlopen(base + "/", timeout=5) as response:
+                assert response.status == 200
+            return process, base
+        time.sleep(0.05)
     process.kill()
-    raise SystemExit("the emulator did not answer within 30 s")
+    raise SystemExit(f"the emulator did not print its dashboard within 30 s:\n{''.join(lines)}")
 
 
 def check_page_holds_no_data(base):
@@ -242,7 +248,16 @@ def run_browser(args, base, receiver):
         expect(row).to_contain_text("message.received")
         expect(row.locator("time").nth(1)).to_have_attribute("datetime", re.compile(r"^20\d\d-"))
         shot(page, args.docs, "deliveries-sending")
+        # Keyboard focus on the row's link survives the live updates that change the row.
+        row.get_by_role("link").focus()
         expect(row.locator(".badge")).to_have_text("success", timeout=20_000)
+        expect(row.get_by_role("link")).to_be_focused()
+        # filters: a time range in the future matches nothing
+        page.get_by_label("Created after").fill("2099-01-01T00:00:00")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(row).to_have_count(0)
+        page.get_by_role("button", name="Clear").click()
+        expect(row).to_have_count(1)
         # filters: a status that does not match hides it, clearing shows it again
         page.get_by_label("Status").select_option("failed")
         page.get_by_role("button", name="Apply filters").click()
@@ -253,8 +268,9 @@ def run_browser(args, base, receiver):
         expect(row).to_have_count(1)
         shot(page, args.docs, "deliveries")
 
-        # -- one delivery: body, headers, three attempts (500, 500, 200)
-        row.get_by_role("link").click()
+        # -- one delivery, opened with the keyboard: body, headers, three attempts (500, 500, 200)
+        row.get_by_role("link").focus()
+        page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name=re.compile("Delivery"))).to_contain_text(delivery_id)
         attempts = page.locator("li.attempt")
         expect(attempts).to_have_count(3)
@@ -296,6 +312,33 @@ def run_browser(args, base, receiver):
         card.get_by_label("Test event type").select_option("call.completed")
         card.get_by_role("button", name="Send test event").click()
         expect(page.locator("#notice")).to_contain_text("Test call.completed event sent")
+
+        # -- paging and the event-type filter over twelve deliveries
+        for _ in range(10):
+            request = urllib.request.Request(
+                base + "/emulator/events",
+                data=json.dumps({"type": "message.received"}).encode(),
+                headers={"Authorization": API_KEY, "content-type": "application/json"},
+            )
+            with urllib.request.urlopen(request) as response:
+                assert response.status == 200
+        card.get_by_role("link", name="Deliveries").click()
+        rows = page.locator("tr.delivery")
+        expect(rows).to_have_count(10)
+        page.get_by_role("button", name="Older →").click()
+        expect(page.locator(".pager")).to_contain_text("Page 2")
+        expect(rows).to_have_count(2)
+        expect(rows.last).to_have_attribute("data-id", delivery_id)  # the oldest, last
+        page.get_by_role("button", name="← Newer").click()
+        expect(rows).to_have_count(10)
+        expect(page.get_by_role("button", name="← Newer")).to_be_disabled()
+        page.get_by_text("Event types").click()
+        page.get_by_role("checkbox", name="call.completed").check()
+        page.get_by_role("button", name="Apply filters").click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("call.completed")
+        page.get_by_role("link", name="Webhooks").first.click()
+        card = page.locator("article.webhook").first
 
         card.get_by_role("button", name="Rotate key").click()
         page.get_by_role("dialog").get_by_role("button", name="Rotate").click()
