@@ -216,7 +216,7 @@ async fn a_timeout_or_no_connection_is_a_failed_attempt_with_code_0() {
             "{attempt:?}"
         );
         if expect == "timed out" {
-            assert!((190..1000).contains(&attempt.response_duration_ms));
+            assert!(attempt.response_duration_ms >= 190, "{attempt:?}");
         }
     }
 }
