@@ -188,14 +188,24 @@
     }
   }
 
-  /// Calls `tick` now and every POLL_MS while the page is visible, until stopped.
-  function poll(tick) {
+  /// Calls `tick` now and every POLL_MS while the page is visible, until stopped. A failure
+  /// is shown in `live` (the view's "updated" line) and the next tick tries again.
+  function poll(tick, live) {
     let stopped = false;
     let timer = null;
     const run = async () => {
       if (stopped) return;
       if (!document.hidden) {
-        try { await tick(); } catch (error) { if (!stopped) notify(error.message, true); }
+        try {
+          await tick();
+          live.classList.remove("error");
+          live.textContent = `Live: updated ${new Date().toLocaleTimeString()}`;
+        } catch (error) {
+          if (!stopped) {
+            live.classList.add("error");
+            live.textContent = `Not updated (${error.message}); retrying`;
+          }
+        }
       }
       if (!stopped) timer = setTimeout(run, POLL_MS);
     };
@@ -552,7 +562,6 @@
       newer.disabled = cursors.length <= 1;
       older.disabled = !nextCursor;
       pageLabel.textContent = `Page ${cursors.length}`;
-      live.textContent = `Live: updated ${new Date().toLocaleTimeString()}`;
       const shown = JSON.stringify(page.data);
       if (shown === lastShown) return; // nothing new: leave the table (and focus) alone
       lastShown = shown;
@@ -569,7 +578,7 @@
     function refresh() {
       lastShown = "";
       if (poller) poller.stop();
-      poller = poll(tick);
+      poller = poll(tick, live);
     }
 
     setView(`Deliveries of webhook ${webhookId}`,
@@ -627,7 +636,6 @@
         api("GET", path),
         api("GET", `/emulator${path}/headers`),
       ]);
-      live.textContent = `Live: updated ${new Date().toLocaleTimeString()}`;
       const d = answer.data;
       const shown = JSON.stringify([d, sent.data]);
       if (shown === lastShown) return;
@@ -682,7 +690,7 @@
       h("section", { class: "panel" }, summary),
       h("h2", null, "Request body"), body,
       attempts);
-    const poller = poll(tick);
+    const poller = poll(tick, live);
     return { stop() { poller.stop(); } };
   }
 

@@ -178,8 +178,8 @@ def run_browser(args, base, receiver):
         page.on(
             "console",
             lambda m: errors.append(f"console: {m.text}")
-            # the wrong key (401) and the invalid edit (400) are provoked on purpose
-            if m.type == "error" and not re.search(r"status of 40[01]", m.text)
+            # the wrong key (401), the invalid edit (400) and the cut network are on purpose
+            if m.type == "error" and not re.search(r"status of 40[01]|net::ERR_FAILED", m.text)
             else None,
         )
 
@@ -337,6 +337,11 @@ def run_browser(args, base, receiver):
         page.get_by_role("button", name="Apply filters").click()
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("call.completed")
+        # when the emulator cannot be reached, the page says so and keeps trying
+        page.route("**/events?*", lambda route: route.abort())
+        expect(page.locator(".live")).to_contain_text("Not updated")
+        page.unroute("**/events?*")
+        expect(page.locator(".live")).to_contain_text("Live: updated")
         page.get_by_role("link", name="Webhooks").first.click()
         card = page.locator("article.webhook").first
 
