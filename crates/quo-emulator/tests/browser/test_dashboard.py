@@ -1,6 +1,6 @@
 """The dashboard, driven in headless Chromium the way a person would use it.
 
-Starts `quo-webhooks emulator` (in memory, retries 2 s apart, no jitter) and a local receiver
+Starts `quo-webhooks emulator` (in memory, retries 3 s apart, no jitter) and a local receiver
 that answers 500 to the first two attempts of each delivery and 200 to the rest, then: logs in,
 creates a webhook, edits it, triggers an event, watches its delivery go from sending to success
 in three attempts, opens it, retries it and sees the manual attempt, sends a test event, rotates
@@ -17,6 +17,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -81,7 +82,7 @@ def start_emulator(binary, port):
             "--listen", f"127.0.0.1:{port}",
             "--db", ":memory:",
             "--api-key", API_KEY,
-            "--retry-schedule", "2s,2s",
+            "--retry-schedule", "3s,3s",
             "--no-jitter",
         ],
         stdout=subprocess.PIPE,
@@ -173,211 +174,224 @@ def run_browser(args, base, receiver):
         context.set_default_timeout(15_000)
         expect.set_options(timeout=15_000)
         page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-        page.on(
-            "console",
-            lambda m: errors.append(f"console: {m.text}")
-            # the wrong key (401), the invalid edit (400) and the cut network are on purpose
-            if m.type == "error" and not re.search(r"status of 40[01]|net::ERR_FAILED", m.text)
-            else None,
-        )
-
-        # -- log in: a wrong key is refused, the right one (typed, then Enter) lets us in
-        page.goto(base + "/")
-        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-        expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
-        shot(page, args.docs, "login")
-        page.get_by_label("API key").fill("wrong-key")
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("alert")).to_contain_text("refused")
-        page.get_by_label("API key").fill(API_KEY)
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
-        assert page.evaluate("sessionStorage.getItem('quo-emulator.api-key')") == API_KEY
-
-        # -- create a webhook pointing at the receiver; the key is shown once, with a copy button
-        page.get_by_text("New webhook").click()
-        page.get_by_label("URL").fill(receiver.url)
-        page.get_by_label("Label").fill("Local receiver")
-        page.get_by_role("checkbox", name="message.received").check()
-        page.get_by_role("checkbox", name="call.completed").check()
-        page.get_by_role("button", name="Create webhook").click()
-        dialog = page.get_by_role("dialog")
-        expect(dialog).to_contain_text("signing key")
-        first_key = dialog.locator("input.key-value").input_value()
-        assert first_key.startswith("whsec_"), first_key
-        dialog.get_by_role("button", name="Copy").click()
-        expect(dialog).to_contain_text("Copied.")
-        assert page.evaluate("navigator.clipboard.readText()") == first_key
-        dialog.get_by_role("button", name="Done").click()
-        card = page.locator("article.webhook").first
-        expect(card).to_contain_text("Local receiver")
-        expect(card.locator(".badge")).to_have_text("enabled")
-        expect(card).to_contain_text("message.received, call.completed")
-        expect(card).to_contain_text("every number")
-
-        # -- edit: label and phone-number filter, then clear the filter again
-        card.get_by_role("button", name="Edit").click()
-        dialog = page.get_by_role("dialog")
-        dialog.get_by_label("Label").fill("Local receiver (edited)")
-        dialog.get_by_label("Phone number filter").fill("notaphone")
-        dialog.get_by_role("button", name="Save").click()
-        expect(dialog).to_contain_text("must be a phone number id")  # Quo's validation error, kept open
-        dialog.get_by_label("Phone number filter").fill("")
-        dialog.get_by_role("button", name="Save").click()
-        expect(page.get_by_role("dialog")).to_have_count(0)
-        expect(card.get_by_role("heading")).to_have_text("Local receiver (edited)")
-
-        # -- trigger an event through the page, carrying HTML that must stay text
-        page.get_by_role("link", name="Trigger an event").click()
-        page.get_by_label("Event type").select_option("message.received")
-        page.get_by_label("Data merged into the sample's data").fill(
-            json.dumps({"resource": {"text": "<script>window.__xss=2</script> hello"}})
-        )
-        page.get_by_role("button", name="Trigger event").click()
-        link = page.get_by_role("link", name=re.compile(r"^Delivery msg_"))
-        expect(link).to_have_count(1)
-        delivery_id = link.inner_text().removeprefix("Delivery ")
-
-        # -- the deliveries list updates by itself: sending, then success
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Webhooks").click()
-        page.locator("article.webhook").first.get_by_role("link", name="Deliveries").click()
-        row = page.locator(f"tr.delivery[data-id='{delivery_id}']")
-        expect(row.locator(".badge")).to_have_text("sending")
-        expect(row).to_contain_text("message.received")
-        expect(row.locator("time").nth(1)).to_have_attribute("datetime", re.compile(r"^20\d\d-"))
-        shot(page, args.docs, "deliveries-sending")
-        # Keyboard focus on the row's link survives the live updates that change the row.
-        row.get_by_role("link").focus()
-        expect(row.locator(".badge")).to_have_text("success", timeout=20_000)
-        expect(row.get_by_role("link")).to_be_focused()
-        # filters: a time range in the future matches nothing
-        page.get_by_label("Created after").fill("2099-01-01T00:00:00")
-        page.get_by_role("button", name="Apply filters").click()
-        expect(row).to_have_count(0)
-        page.get_by_role("button", name="Clear").click()
-        expect(row).to_have_count(1)
-        # filters: a status that does not match hides it, clearing shows it again
-        page.get_by_label("Status").select_option("failed")
-        page.get_by_role("button", name="Apply filters").click()
-        expect(row).to_have_count(0)
-        expect(page.locator("tbody")).to_contain_text("No deliveries match")
-        page.get_by_label("Status").select_option("success")
-        page.get_by_role("button", name="Apply filters").click()
-        expect(row).to_have_count(1)
-        shot(page, args.docs, "deliveries")
-
-        # -- one delivery, opened with the keyboard: body, headers, three attempts (500, 500, 200)
-        row.get_by_role("link").focus()
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("heading", name=re.compile("Delivery"))).to_contain_text(delivery_id)
-        attempts = page.locator("li.attempt")
-        expect(attempts).to_have_count(3)
-        expect(attempts.nth(0)).to_contain_text("HTTP 200")
-        expect(attempts.nth(0).locator(".badge").first).to_have_text("success")
-        for i in (1, 2):
-            expect(attempts.nth(i)).to_contain_text("HTTP 500")
-            expect(attempts.nth(i).locator(".badge").first).to_have_text("failed")
-            expect(attempts.nth(i).locator(".badge").nth(1)).to_have_text("scheduled")
-        expect(attempts.nth(2).locator(".response-body")).to_have_text(FAILURE_BODY.format(n=1))
-        body = page.locator("pre.request-body")
-        expect(body).to_contain_text('"type": "message.received"')
-        expect(body).to_contain_text("<script>window.__xss=2</script> hello")
-        headers = page.locator("section.sent-headers table.headers")
-        expect(headers).to_contain_text(delivery_id)
-        expect(headers).to_contain_text("webhook-timestamp")
-        signature = headers.locator("tr", has_text="webhook-signature").locator("td").nth(1)
-        expect(signature).to_have_text(re.compile(r"^v1,\S{8}…$"))
-
-        # -- retry: the manual attempt appears without a reload
-        page.get_by_role("button", name="Retry now").click()
-        expect(attempts).to_have_count(4)
-        expect(attempts.nth(0).locator(".badge").nth(1)).to_have_text("manual")
-        expect(attempts.nth(0)).to_contain_text("HTTP 200")
-        shot(page, args.docs, "delivery")
-        assert page.evaluate("window.__xss") is None, "untrusted text ran as HTML"
-
-        # -- a narrow window (400 px) needs no sideways scrolling
-        page.set_viewport_size({"width": 400, "height": 800})
-        page.wait_for_timeout(300)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 400, f"the delivery page is {width}px wide in a 400px window"
-        shot(page, args.docs, "narrow")
-        page.set_viewport_size({"width": 1100, "height": 800})
-
-        # -- test event, rotate (a new key, shown once), disable, and delete with confirmation
-        page.get_by_role("link", name="Webhooks").first.click()
-        card = page.locator("article.webhook").first
-        card.get_by_label("Test event type").select_option("call.completed")
-        card.get_by_role("button", name="Send test event").click()
-        expect(page.locator("#notice")).to_contain_text("Test call.completed event sent")
-
-        # -- paging and the event-type filter over twelve deliveries
-        for _ in range(10):
-            request = urllib.request.Request(
-                base + "/emulator/events",
-                data=json.dumps({"type": "message.received"}).encode(),
-                headers={"Authorization": API_KEY, "content-type": "application/json"},
-            )
-            with urllib.request.urlopen(request) as response:
-                assert response.status == 200
-        card.get_by_role("link", name="Deliveries").click()
-        rows = page.locator("tr.delivery")
-        expect(rows).to_have_count(10)
-        page.get_by_role("button", name="Older →").click()
-        expect(page.locator(".pager")).to_contain_text("Page 2")
-        expect(rows).to_have_count(2)
-        expect(rows.last).to_have_attribute("data-id", delivery_id)  # the oldest, last
-        page.get_by_role("button", name="← Newer").click()
-        expect(rows).to_have_count(10)
-        expect(page.get_by_role("button", name="← Newer")).to_be_disabled()
-        page.get_by_text("Event types").click()
-        page.get_by_role("checkbox", name="call.completed").check()
-        page.get_by_role("button", name="Apply filters").click()
-        expect(rows).to_have_count(1)
-        expect(rows.first).to_contain_text("call.completed")
-        # when the emulator cannot be reached, the page says so and keeps trying
-        page.route("**/events?*", lambda route: route.abort())
-        expect(page.locator(".live")).to_contain_text("Not updated")
-        page.unroute("**/events?*")
-        expect(page.locator(".live")).to_contain_text("Live: updated")
-        page.get_by_role("link", name="Webhooks").first.click()
-        card = page.locator("article.webhook").first
-
-        card.get_by_role("button", name="Rotate key").click()
-        page.get_by_role("dialog").get_by_role("button", name="Rotate").click()
-        dialog = page.get_by_role("dialog")
-        expect(dialog).to_contain_text("new signing key")
-        second_key = dialog.locator("input.key-value").input_value()
-        assert second_key.startswith("whsec_") and second_key != first_key
-        dialog.get_by_role("button", name="Done").click()
-
-        card.get_by_role("button", name="Disable").click()
-        expect(card.locator(".badge")).to_have_text("disabled")
-        expect(card.get_by_role("button", name="Enable")).to_be_visible()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 1100, width
-        shot(page, args.docs, "webhooks")
-
-        card.get_by_role("button", name="Delete").click()
-        page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
-        expect(page.locator("article.webhook")).to_have_count(1)
-        card.get_by_role("button", name="Delete").click()
-        page.get_by_role("dialog").get_by_role("button", name="Delete").click()
-        expect(page.locator("article.webhook")).to_have_count(0)
-        expect(page.locator("main")).to_contain_text("No webhooks yet")
-
-        # -- signing out forgets the key
-        page.get_by_role("button", name="Sign out").click()
-        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-        assert page.evaluate("sessionStorage.getItem('quo-emulator.api-key')") is None
-
-        if errors:
-            raise AssertionError("errors in the page:\n" + "\n".join(errors))
+        try:
+            delivery_id = drive(page, args, base, receiver)
+        except Exception:
+            # What the page showed when it failed, for whoever reads the CI log.
+            failure = os.path.join(tempfile.gettempdir(), "dashboard-failure.png")
+            page.screenshot(path=failure, full_page=True)
+            print(f"the page at the failure: {failure}", file=sys.stderr)
+            raise
         browser.close()
     attempts = receiver.attempts.get(delivery_id)
     assert attempts == 4, f"the receiver saw {attempts} attempts of {delivery_id}, not 4"
+
+
+def drive(page, args, base, receiver):
+    """Every step, as a person would take it; returns the id of the delivery it followed."""
+    errors = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on(
+        "console",
+        lambda m: errors.append(f"console: {m.text}")
+        # the wrong key (401), the invalid edit (400) and the cut network are on purpose
+        if m.type == "error" and not re.search(r"status of 40[01]|net::ERR_FAILED", m.text)
+        else None,
+    )
+
+    # -- log in: a wrong key is refused, the right one (typed, then Enter) lets us in
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    shot(page, args.docs, "login")
+    page.get_by_label("API key").fill("wrong-key")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("refused")
+    page.get_by_label("API key").fill(API_KEY)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('quo-emulator.api-key')") == API_KEY
+
+    # -- create a webhook pointing at the receiver; the key is shown once, with a copy button
+    page.get_by_text("New webhook").click()
+    page.get_by_label("URL").fill(receiver.url)
+    page.get_by_label("Label").fill("Local receiver")
+    page.get_by_role("checkbox", name="message.received").check()
+    page.get_by_role("checkbox", name="call.completed").check()
+    page.get_by_role("button", name="Create webhook").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("signing key")
+    first_key = dialog.locator("input.key-value").input_value()
+    assert first_key.startswith("whsec_"), first_key
+    dialog.get_by_role("button", name="Copy").click()
+    expect(dialog).to_contain_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == first_key
+    dialog.get_by_role("button", name="Done").click()
+    card = page.locator("article.webhook").first
+    expect(card).to_contain_text("Local receiver")
+    expect(card.locator(".badge")).to_have_text("enabled")
+    expect(card).to_contain_text("message.received, call.completed")
+    expect(card).to_contain_text("every number")
+
+    # -- edit: label and phone-number filter, then clear the filter again
+    card.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Label").fill("Local receiver (edited)")
+    dialog.get_by_label("Phone number filter").fill("notaphone")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_contain_text("must be a phone number id")  # Quo's validation error, kept open
+    dialog.get_by_label("Phone number filter").fill("")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(card.get_by_role("heading")).to_have_text("Local receiver (edited)")
+
+    # -- trigger an event through the page, carrying HTML that must stay text
+    page.get_by_role("link", name="Trigger an event").click()
+    page.get_by_label("Event type").select_option("message.received")
+    page.get_by_label("Data merged into the sample's data").fill(
+        json.dumps({"resource": {"text": "<script>window.__xss=2</script> hello"}})
+    )
+    page.get_by_role("button", name="Trigger event").click()
+    link = page.get_by_role("link", name=re.compile(r"^Delivery msg_"))
+    expect(link).to_have_count(1)
+    delivery_id = link.inner_text().removeprefix("Delivery ")
+
+    # -- the deliveries list updates by itself: sending, then success
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Webhooks").click()
+    page.locator("article.webhook").first.get_by_role("link", name="Deliveries").click()
+    row = page.locator(f"tr.delivery[data-id='{delivery_id}']")
+    expect(row.locator(".badge")).to_have_text("sending")
+    expect(row).to_contain_text("message.received")
+    expect(row.locator("time").nth(1)).to_have_attribute("datetime", re.compile(r"^20\d\d-"))
+    shot(page, args.docs, "deliveries-sending")
+    # Keyboard focus on the row's link survives the live updates that change the row.
+    row.get_by_role("link").focus()
+    expect(row.locator(".badge")).to_have_text("success", timeout=20_000)
+    expect(row.get_by_role("link")).to_be_focused()
+    # filters: a time range in the future matches nothing
+    page.get_by_label("Created after").fill("2099-01-01T00:00:00")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(row).to_have_count(0)
+    page.get_by_role("button", name="Clear").click()
+    expect(row).to_have_count(1)
+    # filters: a status that does not match hides it, clearing shows it again
+    page.get_by_label("Status").select_option("failed")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(row).to_have_count(0)
+    expect(page.locator("tbody")).to_contain_text("No deliveries match")
+    page.get_by_label("Status").select_option("success")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(row).to_have_count(1)
+    shot(page, args.docs, "deliveries")
+
+    # -- one delivery, opened with the keyboard: body, headers, three attempts (500, 500, 200)
+    row.get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Delivery"))).to_contain_text(delivery_id)
+    attempts = page.locator("li.attempt")
+    expect(attempts).to_have_count(3)
+    expect(attempts.nth(0)).to_contain_text("HTTP 200")
+    expect(attempts.nth(0).locator(".badge").first).to_have_text("success")
+    for i in (1, 2):
+        expect(attempts.nth(i)).to_contain_text("HTTP 500")
+        expect(attempts.nth(i).locator(".badge").first).to_have_text("failed")
+        expect(attempts.nth(i).locator(".badge").nth(1)).to_have_text("scheduled")
+    expect(attempts.nth(2).locator(".response-body")).to_have_text(FAILURE_BODY.format(n=1))
+    body = page.locator("pre.request-body")
+    expect(body).to_contain_text('"type": "message.received"')
+    expect(body).to_contain_text("<script>window.__xss=2</script> hello")
+    headers = page.locator("section.sent-headers table.headers")
+    expect(headers).to_contain_text(delivery_id)
+    expect(headers).to_contain_text("webhook-timestamp")
+    signature = headers.locator("tr", has_text="webhook-signature").locator("td").nth(1)
+    expect(signature).to_have_text(re.compile(r"^v1,\S{8}…$"))
+
+    # -- retry: the manual attempt appears without a reload
+    page.get_by_role("button", name="Retry now").click()
+    expect(attempts).to_have_count(4)
+    expect(attempts.nth(0).locator(".badge").nth(1)).to_have_text("manual")
+    expect(attempts.nth(0)).to_contain_text("HTTP 200")
+    shot(page, args.docs, "delivery")
+    assert page.evaluate("window.__xss") is None, "untrusted text ran as HTML"
+
+    # -- a narrow window (400 px) needs no sideways scrolling
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.wait_for_timeout(300)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the delivery page is {width}px wide in a 400px window"
+    shot(page, args.docs, "narrow")
+    page.set_viewport_size({"width": 1100, "height": 800})
+
+    # -- test event, rotate (a new key, shown once), disable, and delete with confirmation
+    page.get_by_role("link", name="Webhooks").first.click()
+    card = page.locator("article.webhook").first
+    card.get_by_label("Test event type").select_option("call.completed")
+    card.get_by_role("button", name="Send test event").click()
+    expect(page.locator("#notice")).to_contain_text("Test call.completed event sent")
+
+    # -- paging and the event-type filter over twelve deliveries
+    for _ in range(10):
+        request = urllib.request.Request(
+            base + "/emulator/events",
+            data=json.dumps({"type": "message.received"}).encode(),
+            headers={"Authorization": API_KEY, "content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 200
+    card.get_by_role("link", name="Deliveries").click()
+    rows = page.locator("tr.delivery")
+    expect(rows).to_have_count(10)
+    page.get_by_role("button", name="Older →").click()
+    expect(page.locator(".pager")).to_contain_text("Page 2")
+    expect(rows).to_have_count(2)
+    expect(rows.last).to_have_attribute("data-id", delivery_id)  # the oldest, last
+    page.get_by_role("button", name="← Newer").click()
+    expect(rows).to_have_count(10)
+    expect(page.get_by_role("button", name="← Newer")).to_be_disabled()
+    page.get_by_text("Event types").click()
+    page.get_by_role("checkbox", name="call.completed").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("call.completed")
+    # when the emulator cannot be reached, the page says so and keeps trying
+    page.route("**/events?*", lambda route: route.abort())
+    expect(page.locator(".live")).to_contain_text("Not updated")
+    page.unroute("**/events?*")
+    expect(page.locator(".live")).to_contain_text("Live: updated")
+    page.get_by_role("link", name="Webhooks").first.click()
+    card = page.locator("article.webhook").first
+
+    card.get_by_role("button", name="Rotate key").click()
+    page.get_by_role("dialog").get_by_role("button", name="Rotate").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("new signing key")
+    second_key = dialog.locator("input.key-value").input_value()
+    assert second_key.startswith("whsec_") and second_key != first_key
+    dialog.get_by_role("button", name="Done").click()
+
+    card.get_by_role("button", name="Disable").click()
+    expect(card.locator(".badge")).to_have_text("disabled")
+    expect(card.get_by_role("button", name="Enable")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1100, width
+    shot(page, args.docs, "webhooks")
+
+    card.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    expect(page.locator("article.webhook")).to_have_count(1)
+    card.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator("article.webhook")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("No webhooks yet")
+
+    # -- signing out forgets the key
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('quo-emulator.api-key')") is None
+
+    if errors:
+        raise AssertionError("errors in the page:\n" + "\n".join(errors))
+    return delivery_id
 
 
 if __name__ == "__main__":
