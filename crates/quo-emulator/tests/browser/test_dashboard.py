@@ -282,7 +282,6 @@ def drive(page, args, base, receiver):
     page.get_by_label("Status").select_option("success")
     page.get_by_role("button", name="Apply filters").click()
     expect(row).to_have_count(1)
-    shot(page, args.docs, "deliveries")
 
     # -- one delivery, opened with the keyboard: body, headers, three attempts (500, 500, 200)
     row.get_by_role("link").focus()
@@ -340,6 +339,14 @@ def drive(page, args, base, receiver):
             assert response.status == 200
     card.get_by_role("link", name="Deliveries").click()
     rows = page.locator("tr.delivery")
+    expect(rows).to_have_count(10)
+    page.get_by_label("Per page").select_option("25")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows).to_have_count(12)
+    expect(rows.last.locator(".badge")).to_have_text("success")
+    shot(page, args.docs, "deliveries")
+    page.get_by_label("Per page").select_option("10")
+    page.get_by_role("button", name="Apply filters").click()
     expect(rows).to_have_count(10)
     page.get_by_role("button", name="Older →").click()
     expect(page.locator(".pager")).to_contain_text("Page 2")
