@@ -32,3 +32,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --workspace --all-features --no-fail-fast "$@"
 fi
+
+# The emulator's dashboard, driven in headless Chromium through Playwright for Python: installs
+# Debian's chromium and a venv under target/ when missing, fails (never skips) when it cannot.
+bash crates/quo-emulator/tests/browser/run.sh

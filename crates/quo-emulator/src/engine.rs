@@ -171,6 +171,8 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 struct Finished {
     webhook_id: i64,
     attempt: AttemptRow,
+    /// The request headers as sent (signatures shortened), for the dashboard.
+    headers: Option<String>,
     outcome: Outcome,
 }
 
@@ -371,11 +373,13 @@ impl Engine {
             attempted_at,
         );
         let started = Instant::now();
+        let mut sent_headers = None;
         let answer = match keys {
             Ok(keys) => {
                 let ts = self.clock.wall().as_second() + faults.clock_skew_secs;
                 let signature = self.signature(&row, &keys, ts, &body);
                 let headers = self.headers(&row, ts, &signature);
+                sent_headers = Some(db::attempt_headers::describe(&headers));
                 let send = self.sender.post(&row.url, headers.clone(), body.clone());
                 let answer = if faults.duplicate {
                     let twin = self.sender.post(&row.url, headers, body.clone());
@@ -428,6 +432,7 @@ impl Engine {
         );
         let finished = Finished {
             webhook_id: row.webhook_id,
+            headers: sent_headers,
             attempt: AttemptRow {
                 id: ids::attempt_id(),
                 delivery_seq: row.seq,
@@ -489,6 +494,9 @@ impl Engine {
         let mut tx = self.db.writer.begin().await?;
         for finished in batch {
             db::attempts::insert(&mut tx, &finished.attempt).await?;
+            if let Some(headers) = &finished.headers {
+                db::attempt_headers::insert(&mut tx, &finished.attempt.id, headers).await?;
+            }
             db::deliveries::finish(&mut tx, &finished.outcome).await?;
         }
         tx.commit().await

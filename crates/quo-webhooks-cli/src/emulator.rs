@@ -180,6 +180,7 @@ async fn run_server(args: RunArgs) -> Result<(), String> {
         println!("API key (shown once; pass --api-key or QUO_API_KEY to choose one): {key}");
     }
     println!("send it as `Authorization: KEY` with `x-quo-api-version: 2026-03-30`");
+    println!("delivery dashboard: {base}/ (sign in with the API key)");
     crate::server::shutdown_signal().await;
     println!("stopping: finishing attempts in flight");
     emulator.shutdown().await;

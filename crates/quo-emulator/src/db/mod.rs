@@ -7,6 +7,7 @@
 //! in WAL mode with `synchronous = NORMAL`: a committed transaction survives the process being
 //! killed (`kill -9`); only a power cut can lose the last commits.
 
+pub(crate) mod attempt_headers;
 pub(crate) mod attempts;
 pub(crate) mod deliveries;
 pub(crate) mod webhooks;

@@ -1,6 +1,8 @@
 //! The HTTP API: Quo's ten webhook endpoints (`webhooks`, `deliveries`) and the emulator's
-//! own (`emulator`), behind one guard that checks the key, the rate limit and the version.
+//! own (`emulator`), behind one guard that checks the key, the rate limit and the version;
+//! and the dashboard's page (`dashboard`), which holds no data and is served without the key.
 
+pub(crate) mod dashboard;
 pub(crate) mod deliveries;
 pub(crate) mod emulator;
 pub(crate) mod webhooks;
@@ -83,9 +85,11 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/emulator/clock/advance",
             post(emulator::advance).fallback(method_not_allowed),
         )
+        .merge(dashboard::api())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
+        .merge(dashboard::pages())
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
