@@ -495,11 +495,13 @@ impl Engine {
     }
 
     async fn commit(&self, batch: &[Finished]) -> Result<(), sqlx::Error> {
+        // Two statements per batch rather than two per attempt: each statement is a round
+        // trip to the connection's thread.
+        let attempts: Vec<AttemptRow> = batch.iter().map(|f| f.attempt.clone()).collect();
+        let outcomes: Vec<Outcome> = batch.iter().map(|f| f.outcome.clone()).collect();
         let mut tx = self.db.writer.begin().await?;
-        for finished in batch {
-            db::attempts::insert(&mut tx, &finished.attempt).await?;
-            db::deliveries::finish(&mut tx, &finished.outcome).await?;
-        }
+        db::attempts::insert_all(&mut tx, &attempts).await?;
+        db::deliveries::finish_all(&mut tx, &outcomes).await?;
         tx.commit().await
     }
 }

@@ -489,31 +489,39 @@ pub(crate) struct Outcome {
     pub(crate) next_attempt_at: Option<i64>,
 }
 
-/// Records the outcome of an attempt and releases the claim, inside the caller's
-/// transaction. A delivery deleted meanwhile (its webhook was) is left alone.
-pub(crate) async fn finish(
+/// Records the outcomes of attempts (each of a different delivery) and releases their
+/// claims, inside the caller's transaction, a few hundred per statement. A delivery deleted
+/// meanwhile (its webhook was) is left alone.
+pub(crate) async fn finish_all(
     conn: &mut SqliteConnection,
-    outcome: &Outcome,
+    outcomes: &[Outcome],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE deliveries SET claimed = 0, \
-         attempts_made = attempts_made + $2, \
-         manual_pending = CASE WHEN manual_pending > $3 THEN manual_pending - $3 ELSE 0 END, \
-         next_attempt_at = CASE WHEN $4 = 1 OR status = 'success' THEN NULL \
-             WHEN $2 = 1 THEN $5 ELSE next_attempt_at END, \
-         status = CASE WHEN $4 = 1 OR status = 'success' THEN 'success' \
-             WHEN (CASE WHEN $2 = 1 THEN $5 ELSE next_attempt_at END) IS NOT NULL \
-                 OR manual_pending > $3 THEN 'sending' \
-             ELSE 'failed' END \
-         WHERE seq = $1",
-    )
-    .bind(outcome.seq)
-    .bind(i64::from(!outcome.manual))
-    .bind(i64::from(outcome.manual))
-    .bind(i64::from(outcome.success))
-    .bind(outcome.next_attempt_at)
-    .execute(&mut *conn)
-    .await?;
+    // column1 = seq, column2 = scheduled (1) or manual (0) attempt, column3 = manual,
+    // column4 = success, column5 = next_attempt_at.
+    for chunk in outcomes.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "UPDATE deliveries SET claimed = 0, \
+             attempts_made = attempts_made + v.column2, \
+             manual_pending = CASE WHEN manual_pending > v.column3 \
+                 THEN manual_pending - v.column3 ELSE 0 END, \
+             next_attempt_at = CASE WHEN v.column4 = 1 OR status = 'success' THEN NULL \
+                 WHEN v.column2 = 1 THEN v.column5 ELSE next_attempt_at END, \
+             status = CASE WHEN v.column4 = 1 OR status = 'success' THEN 'success' \
+                 WHEN (CASE WHEN v.column2 = 1 THEN v.column5 ELSE next_attempt_at END) \
+                     IS NOT NULL OR manual_pending > v.column3 THEN 'sending' \
+                 ELSE 'failed' END \
+             FROM (",
+        );
+        query.push_values(chunk, |mut row, outcome| {
+            row.push_bind(outcome.seq)
+                .push_bind(i64::from(!outcome.manual))
+                .push_bind(i64::from(outcome.manual))
+                .push_bind(i64::from(outcome.success))
+                .push_bind(outcome.next_attempt_at);
+        });
+        query.push(") AS v WHERE deliveries.seq = v.column1");
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
