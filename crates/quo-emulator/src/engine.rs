@@ -244,12 +244,23 @@ impl Engine {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        let free = self
-            .config
+        (busy, self.free_slots())
+    }
+
+    /// Slots left over all webhooks.
+    fn free_slots(&self) -> usize {
+        self.config
             .max_in_flight
             .max(1)
-            .saturating_sub(self.total_in_flight.load(Ordering::SeqCst));
-        (busy, free)
+            .saturating_sub(self.total_in_flight.load(Ordering::SeqCst))
+    }
+
+    /// The in-flight count of every webhook with an attempt in flight.
+    fn in_flight_by_webhook(&self) -> HashMap<i64, usize> {
+        self.in_flight
+            .lock()
+            .map(|map| map.clone())
+            .unwrap_or_default()
     }
 
     async fn dispatch(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
@@ -258,13 +269,16 @@ impl Engine {
                 return;
             }
             let now = to_ms(self.clock.now());
-            let (busy, free) = self.room();
+            let free = self.free_slots();
             if free > 0 {
-                // Never claim more for one webhook than it has slots: the rest stay queued.
-                let want = free
-                    .min(CLAIM_BATCH)
-                    .min(self.config.per_endpoint_concurrency.max(1));
-                match db::deliveries::claim_due(&self.db.writer, now, want, &busy).await {
+                // Each webhook gets at most its free slots: only the dispatcher takes slots,
+                // and finished attempts only give them back, so this never overshoots.
+                let per_endpoint = self.config.per_endpoint_concurrency.max(1);
+                let taken = self.in_flight_by_webhook();
+                let room =
+                    |id: i64| per_endpoint.saturating_sub(taken.get(&id).copied().unwrap_or(0));
+                let want = free.min(CLAIM_BATCH);
+                match db::deliveries::claim_due(&self.db.writer, now, want, room).await {
                     Ok(rows) => {
                         let full = rows.len() == want;
                         self.launch(rows);
@@ -283,7 +297,7 @@ impl Engine {
                 MAX_IDLE
             } else {
                 let (busy, _) = self.room();
-                match db::deliveries::next_due(&self.db.writer, now, &busy).await {
+                match db::deliveries::next_claimable(&self.db.writer, now, &busy).await {
                     Ok(Some(at)) => {
                         let now = to_ms(self.clock.now());
                         Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(MAX_IDLE)
@@ -491,14 +505,18 @@ impl Engine {
     }
 
     async fn commit(&self, batch: &[Finished]) -> Result<(), sqlx::Error> {
+        // Two statements per batch rather than two per attempt: each statement is a round
+        // trip to the connection's thread.
+        let attempts: Vec<AttemptRow> = batch.iter().map(|f| f.attempt.clone()).collect();
+        let outcomes: Vec<Outcome> = batch.iter().map(|f| f.outcome.clone()).collect();
         let mut tx = self.db.writer.begin().await?;
+        db::attempts::insert_all(&mut tx, &attempts).await?;
         for finished in batch {
-            db::attempts::insert(&mut tx, &finished.attempt).await?;
             if let Some(headers) = &finished.headers {
                 db::attempt_headers::insert(&mut tx, &finished.attempt.id, headers).await?;
             }
-            db::deliveries::finish(&mut tx, &finished.outcome).await?;
         }
+        db::deliveries::finish_all(&mut tx, &outcomes).await?;
         tx.commit().await
     }
 }

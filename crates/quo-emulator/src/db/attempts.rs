@@ -1,7 +1,7 @@
 //! The `attempts` table: every HTTP request of every delivery.
 
 use quo_api::{Attempt, AttemptId, AttemptStatus, TriggerType};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::clock::from_ms;
 
@@ -35,28 +35,34 @@ impl AttemptRow {
     }
 }
 
-/// Writes an attempt inside the caller's transaction, unless its delivery is gone.
-pub(crate) async fn insert(
+/// Writes attempts inside the caller's transaction, a few hundred per statement, leaving out
+/// those whose delivery is gone.
+pub(crate) async fn insert_all(
     conn: &mut SqliteConnection,
-    attempt: &AttemptRow,
+    attempts: &[AttemptRow],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO attempts (id, delivery_seq, attempted_at, status, response_status_code, \
-         response_body, duration_ms, trigger_type, url) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
-         WHERE EXISTS (SELECT 1 FROM deliveries WHERE seq = $2)",
-    )
-    .bind(&attempt.id)
-    .bind(attempt.delivery_seq)
-    .bind(attempt.attempted_at)
-    .bind(&attempt.status)
-    .bind(attempt.response_status_code)
-    .bind(attempt.response_body.as_deref())
-    .bind(attempt.duration_ms)
-    .bind(&attempt.trigger_type)
-    .bind(&attempt.url)
-    .execute(&mut *conn)
-    .await?;
+    // 9 parameters per row, well below SQLite's 32766 per statement.
+    for chunk in attempts.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT INTO attempts (id, delivery_seq, attempted_at, status, response_status_code, \
+             response_body, duration_ms, trigger_type, url) \
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, \
+             column9 FROM (",
+        );
+        query.push_values(chunk, |mut row, attempt| {
+            row.push_bind(&attempt.id)
+                .push_bind(attempt.delivery_seq)
+                .push_bind(attempt.attempted_at)
+                .push_bind(&attempt.status)
+                .push_bind(attempt.response_status_code)
+                .push_bind(attempt.response_body.as_deref())
+                .push_bind(attempt.duration_ms)
+                .push_bind(&attempt.trigger_type)
+                .push_bind(&attempt.url);
+        });
+        query.push(") WHERE EXISTS (SELECT 1 FROM deliveries WHERE seq = column2)");
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! The `deliveries` table: the delivery history and, through `next_attempt_at`,
 //! `manual_pending` and `claimed`, the engine's queue.
 
+use std::collections::HashMap;
+
 use quo_api::{DeliveryFilter, DeliveryId, DeliveryStatus, DeliverySummary};
 use quo_webhooks::EventType;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -226,92 +228,255 @@ impl Claimed {
     }
 }
 
-/// Which deliveries may be claimed: not claimed, due, and for a webhook that is enabled
-/// (test events go out whatever the status), skipping webhooks that have all the attempts
-/// in flight they may have.
-fn push_claimable(query: &mut QueryBuilder<'_, Sqlite>, busy: &[i64]) {
-    query.push(
-        " d.claimed = 0 AND (w.status = 'enabled' OR d.is_test = 1) \
-          AND (d.status <> 'success' OR d.manual_pending > 0)",
-    );
-    if !busy.is_empty() {
-        query.push(" AND d.webhook_id NOT IN (");
-        let mut list = query.separated(", ");
-        for id in busy {
-            list.push_bind(*id);
-        }
-        query.push(")");
-    }
+/// A webhook as the queue sees it: whether its deliveries go out at all (test events go out
+/// whatever the status, SPEC §6).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+struct QueueWebhook {
+    id: i64,
+    enabled: bool,
+}
+
+async fn queue_webhooks(conn: &mut SqliteConnection) -> Result<Vec<QueueWebhook>, sqlx::Error> {
+    sqlx::query_as("SELECT id, status = 'enabled' AS enabled FROM webhooks ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
 }
 
 const CLAIM_COLUMNS: &str = "d.seq, d.id, d.webhook_id, d.payload, d.attempts_made, \
      d.manual_pending, w.url, w.secret, w.previous_secret, \
      w.previous_secret_until";
 
-/// Claims up to `limit` due deliveries in one transaction: queued manual attempts first,
-/// then scheduled ones, oldest due first.
+/// Webhooks per compound query, well below SQLite's 500 terms.
+const WEBHOOKS_PER_QUERY: usize = 100;
+
+/// One webhook's part of a queue query: rows waiting for a scheduled attempt that no attempt
+/// holds, oldest due first, read from the partial index `deliveries_queue` (migration 0002).
+/// `now` keeps only those due by then.
+fn push_queue_of(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    columns: &str,
+    webhook: QueueWebhook,
+    now: Option<i64>,
+    limit: i64,
+) {
+    query.push(format!(
+        "SELECT * FROM (SELECT {columns} FROM deliveries WHERE webhook_id = "
+    ));
+    query.push_bind(webhook.id);
+    query.push(" AND next_attempt_at IS NOT NULL AND claimed = 0");
+    if let Some(now) = now {
+        query.push(" AND next_attempt_at <= ").push_bind(now);
+    }
+    if !webhook.enabled {
+        query.push(" AND is_test = 1");
+    }
+    query
+        .push(
+            " AND manual_pending = 0 AND status <> 'success' ORDER BY next_attempt_at, seq LIMIT ",
+        )
+        .push_bind(limit)
+        .push(")");
+}
+
+/// A row that could be claimed: which webhook it is for and when it fell due.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+struct Candidate {
+    seq: i64,
+    webhook_id: i64,
+    next_attempt_at: Option<i64>,
+}
+
+/// Takes `candidate` if the batch and its webhook have room (and the webhook is enabled or the
+/// delivery is a test event).
+fn take(
+    free: &mut HashMap<i64, (usize, bool)>,
+    chosen: &mut Vec<i64>,
+    limit: usize,
+    candidate: &Candidate,
+    test: bool,
+) {
+    if chosen.len() >= limit {
+        return;
+    }
+    if let Some((left, enabled)) = free.get_mut(&candidate.webhook_id)
+        && *left > 0
+        && (*enabled || test)
+    {
+        *left -= 1;
+        chosen.push(candidate.seq);
+    }
+}
+
+/// Claims due deliveries in one transaction: queued manual attempts first, then scheduled
+/// ones, oldest due first; at most `limit` in all and at most `room(webhook)` for each
+/// webhook (its free slots). Webhooks without a free slot are not read at all, so a dead
+/// endpoint's backlog costs nothing here.
 pub(crate) async fn claim_due(
     pool: &SqlitePool,
     now: i64,
     limit: usize,
-    busy: &[i64],
+    room: impl Fn(i64) -> usize,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut claimed: Vec<Claimed> = Vec::new();
-    for manual in [true, false] {
-        let room = limit - i64::try_from(claimed.len()).unwrap_or(i64::MAX);
-        if room <= 0 {
-            break;
-        }
-        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
-            "SELECT {CLAIM_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE"
-        ));
-        push_claimable(&mut query, busy);
-        if manual {
-            query.push(" AND d.manual_pending > 0 ORDER BY d.seq");
-        } else {
-            query
-                .push(" AND d.next_attempt_at <= ")
-                .push_bind(now)
-                .push(" AND d.manual_pending = 0 ORDER BY d.next_attempt_at");
-        }
-        query.push(" LIMIT ").push_bind(room);
-        let rows: Vec<Claimed> = query.build_query_as().fetch_all(&mut *tx).await?;
-        claimed.extend(rows);
+    let webhooks = queue_webhooks(&mut tx).await?;
+    let mut free: HashMap<i64, (usize, bool)> = webhooks
+        .iter()
+        .map(|w| (w.id, (room(w.id), w.enabled)))
+        .collect();
+    let mut chosen: Vec<i64> = Vec::new();
+    // Queued manual attempts (few: one per retry asked for through the API).
+    let manual: Vec<(i64, i64, bool)> = sqlx::query_as(
+        "SELECT seq, webhook_id, is_test = 1 FROM deliveries \
+         WHERE manual_pending > 0 AND claimed = 0 ORDER BY seq",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (seq, webhook_id, test) in manual {
+        let candidate = Candidate {
+            seq,
+            webhook_id,
+            next_attempt_at: None,
+        };
+        take(&mut free, &mut chosen, limit, &candidate, test);
     }
-    if !claimed.is_empty() {
+    // Scheduled attempts: each webhook with free slots gives its oldest due rows, up to its
+    // room; the oldest due of all are taken.
+    let open: Vec<(QueueWebhook, usize)> = webhooks
+        .iter()
+        .filter_map(|w| {
+            let left = free.get(&w.id).map_or(0, |(left, _)| *left);
+            (left > 0).then_some((*w, left))
+        })
+        .collect();
+    if chosen.len() < limit && !open.is_empty() {
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for part in open.chunks(WEBHOOKS_PER_QUERY) {
+            let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new("");
+            for (i, (webhook, left)) in part.iter().enumerate() {
+                if i > 0 {
+                    query.push(" UNION ALL ");
+                }
+                let left = i64::try_from((*left).min(limit)).unwrap_or(i64::MAX);
+                push_queue_of(
+                    &mut query,
+                    "seq, webhook_id, next_attempt_at",
+                    *webhook,
+                    Some(now),
+                    left,
+                );
+            }
+            candidates.extend(
+                query
+                    .build_query_as::<Candidate>()
+                    .fetch_all(&mut *tx)
+                    .await?,
+            );
+        }
+        candidates.sort_by_key(|c| (c.next_attempt_at, c.seq));
+        for candidate in &candidates {
+            // A disabled webhook's part only held test events.
+            take(&mut free, &mut chosen, limit, candidate, true);
+        }
+    }
+    let mut claimed: Vec<Claimed> = Vec::with_capacity(chosen.len());
+    for part in chosen.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+            "SELECT {CLAIM_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.seq IN ("
+        ));
+        let mut list = query.separated(", ");
+        for seq in part {
+            list.push_bind(*seq);
+        }
+        query.push(")");
+        claimed.extend(
+            query
+                .build_query_as::<Claimed>()
+                .fetch_all(&mut *tx)
+                .await?,
+        );
         let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "UPDATE deliveries SET claimed = 1, \
              status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END WHERE seq IN (",
         );
         let mut list = query.separated(", ");
-        for row in &claimed {
-            list.push_bind(row.seq);
+        for seq in part {
+            list.push_bind(*seq);
         }
         query.push(")");
         query.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    // In the order chosen: manual attempts first, then the oldest due.
+    let order: HashMap<i64, usize> = chosen.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    claimed.sort_by_key(|row| order.get(&row.seq).copied().unwrap_or(usize::MAX));
     Ok(claimed)
 }
 
-/// When the next delivery that could be claimed falls due (now, for a queued manual
-/// attempt); `None` when nothing is queued.
+/// When the next attempt falls due: now while a claimed attempt's outcome is not yet
+/// committed (so a caller waiting for the queue to settle cannot miss an attempt between its
+/// claim and its outcome), otherwise as [`next_claimable`]; `None` when nothing is queued.
 pub(crate) async fn next_due(
     pool: &SqlitePool,
     now: i64,
     busy: &[i64],
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut query: QueryBuilder<'_, Sqlite> =
-        QueryBuilder::new("SELECT MIN(CASE WHEN d.manual_pending > 0 THEN ");
-    query.push_bind(now);
-    query.push(
-        " ELSE d.next_attempt_at END) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-         WHERE (d.next_attempt_at IS NOT NULL OR d.manual_pending > 0) AND",
-    );
-    push_claimable(&mut query, busy);
-    query.build_query_scalar().fetch_one(pool).await
+    // In this order: a row claimed between the two reads is seen by the second, and its
+    // claim is released only together with its outcome.
+    let next = next_claimable(pool, now, busy).await?;
+    if next.is_some_and(|at| at <= now) {
+        return Ok(next);
+    }
+    let held: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM deliveries WHERE claimed = 1)")
+            .fetch_one(pool)
+            .await?;
+    Ok(if held { Some(now) } else { next })
+}
+
+/// When the next delivery that could be claimed falls due (now, for a queued manual
+/// attempt); `None` when nothing is queued. Webhooks in `busy` (no free slot) are left out.
+pub(crate) async fn next_claimable(
+    pool: &SqlitePool,
+    now: i64,
+    busy: &[i64],
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let webhooks: Vec<QueueWebhook> = queue_webhooks(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|w| !busy.contains(&w.id))
+        .collect();
+    let manual: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT webhook_id, is_test = 1 FROM deliveries WHERE manual_pending > 0 AND claimed = 0",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if manual.iter().any(|(webhook_id, test)| {
+        webhooks
+            .iter()
+            .any(|w| w.id == *webhook_id && (w.enabled || *test))
+    }) {
+        return Ok(Some(now));
+    }
+    let mut next: Option<i64> = None;
+    for part in webhooks.chunks(WEBHOOKS_PER_QUERY) {
+        let mut query: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new("SELECT MIN(next_attempt_at) FROM (");
+        for (i, webhook) in part.iter().enumerate() {
+            if i > 0 {
+                query.push(" UNION ALL ");
+            }
+            push_queue_of(&mut query, "next_attempt_at", *webhook, None, 1);
+        }
+        query.push(")");
+        let at: Option<i64> = query.build_query_scalar().fetch_one(&mut *conn).await?;
+        next = match (next, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(next)
 }
 
 /// What an attempt changes in its delivery.
@@ -324,39 +489,49 @@ pub(crate) struct Outcome {
     pub(crate) next_attempt_at: Option<i64>,
 }
 
-/// Records the outcome of an attempt and releases the claim, inside the caller's
-/// transaction. A delivery deleted meanwhile (its webhook was) is left alone.
-pub(crate) async fn finish(
+/// Records the outcomes of attempts (each of a different delivery) and releases their
+/// claims, inside the caller's transaction, a few hundred per statement. A delivery deleted
+/// meanwhile (its webhook was) is left alone.
+pub(crate) async fn finish_all(
     conn: &mut SqliteConnection,
-    outcome: &Outcome,
+    outcomes: &[Outcome],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE deliveries SET claimed = 0, \
-         attempts_made = attempts_made + $2, \
-         manual_pending = CASE WHEN manual_pending > $3 THEN manual_pending - $3 ELSE 0 END, \
-         next_attempt_at = CASE WHEN $4 = 1 OR status = 'success' THEN NULL \
-             WHEN $2 = 1 THEN $5 ELSE next_attempt_at END, \
-         status = CASE WHEN $4 = 1 OR status = 'success' THEN 'success' \
-             WHEN (CASE WHEN $2 = 1 THEN $5 ELSE next_attempt_at END) IS NOT NULL \
-                 OR manual_pending > $3 THEN 'sending' \
-             ELSE 'failed' END \
-         WHERE seq = $1",
-    )
-    .bind(outcome.seq)
-    .bind(i64::from(!outcome.manual))
-    .bind(i64::from(outcome.manual))
-    .bind(i64::from(outcome.success))
-    .bind(outcome.next_attempt_at)
-    .execute(&mut *conn)
-    .await?;
+    // column1 = seq, column2 = scheduled (1) or manual (0) attempt, column3 = manual,
+    // column4 = success, column5 = next_attempt_at.
+    for chunk in outcomes.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "UPDATE deliveries SET claimed = 0, \
+             attempts_made = attempts_made + v.column2, \
+             manual_pending = CASE WHEN manual_pending > v.column3 \
+                 THEN manual_pending - v.column3 ELSE 0 END, \
+             next_attempt_at = CASE WHEN v.column4 = 1 OR status = 'success' THEN NULL \
+                 WHEN v.column2 = 1 THEN v.column5 ELSE next_attempt_at END, \
+             status = CASE WHEN v.column4 = 1 OR status = 'success' THEN 'success' \
+                 WHEN (CASE WHEN v.column2 = 1 THEN v.column5 ELSE next_attempt_at END) \
+                     IS NOT NULL OR manual_pending > v.column3 THEN 'sending' \
+                 ELSE 'failed' END \
+             FROM (",
+        );
+        query.push_values(chunk, |mut row, outcome| {
+            row.push_bind(outcome.seq)
+                .push_bind(i64::from(!outcome.manual))
+                .push_bind(i64::from(outcome.manual))
+                .push_bind(i64::from(outcome.success))
+                .push_bind(outcome.next_attempt_at);
+        });
+        query.push(") AS v WHERE deliveries.seq = v.column1");
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
 /// How many deliveries there are, and how many wait for an attempt (for tests and benches).
+/// Each count reads an index, not the table: a progress loop may call it often.
 pub(crate) async fn counts(pool: &SqlitePool) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NOT NULL \
-         OR manual_pending > 0 THEN 1 ELSE 0 END), 0) FROM deliveries",
+        "SELECT (SELECT COUNT(*) FROM deliveries), \
+         (SELECT COUNT(*) FROM deliveries WHERE next_attempt_at IS NOT NULL) \
+         + (SELECT COUNT(*) FROM deliveries WHERE manual_pending > 0 AND next_attempt_at IS NULL)",
     )
     .fetch_one(pool)
     .await
