@@ -340,7 +340,7 @@ async fn a_receiver_that_breaks_new_verification_is_caught_and_rolled_back() {
         .await
         .unwrap();
     assert!(after.deliveries.is_empty());
-    assert_eq!(after.legacy_webhooks, [rig.legacy_id.clone()]);
+    assert_eq!(after.legacy_webhooks, std::slice::from_ref(&rig.legacy_id));
     rig.emu.settle(settle).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let processed = serve.stop();
