@@ -22,9 +22,9 @@ pub use error::{Error, SNIPPET_CHARS};
 
 pub use model::{
     Attempt, AttemptId, AttemptStatus, CreatedWebhook, Delivery, DeliveryFilter, DeliveryId,
-    DeliveryStatus, DeliverySummary, Envelope, ErrorBody, FieldError, NewWebhook, Page, Patch,
-    ResourceIds, RotatedKey, TestEventRequest, TriggerType, Webhook, WebhookId, WebhookStatus,
-    WebhookUpdate,
+    DeliveryStatus, DeliverySummary, Envelope, ErrorBody, FieldError, LegacyFamily, LegacyWebhook,
+    NewLegacyWebhook, NewWebhook, Page, Patch, ResourceIds, RotatedKey, TestEventRequest,
+    TriggerType, Webhook, WebhookId, WebhookStatus, WebhookUpdate,
 };
 
 /// The management API version this crate speaks, sent on every request and pinned on every

@@ -228,6 +228,18 @@ impl Engine {
         self.wake.notify_one();
     }
 
+    /// POSTs with the engine's HTTP client and attempt timeout, for the legacy dispatcher:
+    /// the answer's status (0 when none came) and the start of its body.
+    pub(crate) async fn post(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (u16, Option<String>) {
+        let answer = self.sender.post(url, headers, body).await;
+        (answer.status, answer.body)
+    }
+
     /// Attempts in flight.
     pub(crate) fn in_flight(&self) -> usize {
         self.total_in_flight.load(Ordering::SeqCst)

@@ -7,6 +7,7 @@ mod db;
 mod engine;
 mod error;
 mod ids;
+mod legacy;
 mod payload;
 mod routes;
 
@@ -23,7 +24,7 @@ pub use config::{Config, DbLocation, Faults};
 pub use engine::USER_AGENT;
 pub use error::Error;
 pub use ids::ApiKey;
-pub use routes::emulator::{TriggerRequest, TriggeredDelivery, TriggeredEvent};
+pub use routes::emulator::{System, TriggerRequest, TriggeredDelivery, TriggeredEvent};
 
 use routes::{AppState, SharedState, TokenBucket};
 
@@ -153,6 +154,12 @@ impl EmulatorBuilder {
         let clock: Arc<dyn Clock> = virtual_clock.clone();
         let config = Arc::new(self.config);
         let engine = engine::Engine::start(db.clone(), Arc::clone(&clock), Arc::clone(&config));
+        let legacy = legacy::LegacyDispatcher::start(
+            db.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&config),
+            Arc::clone(&engine.engine),
+        );
         let state = Arc::new(AppState {
             db,
             clock,
@@ -160,10 +167,12 @@ impl EmulatorBuilder {
             limiter: Mutex::new(TokenBucket::new(config.rate_limit)),
             config,
             engine: Arc::clone(&engine.engine),
+            legacy: Arc::clone(&legacy.dispatcher),
         });
         Ok(Emulator {
             state,
             engine: Some(engine),
+            legacy: Some(legacy),
             addr: None,
             server: None,
         })
@@ -201,6 +210,7 @@ impl EmulatorBuilder {
 pub struct Emulator {
     state: SharedState,
     engine: Option<engine::EngineHandle>,
+    legacy: Option<legacy::LegacyHandle>,
     addr: Option<SocketAddr>,
     server: Option<(tokio::task::JoinHandle<()>, oneshot::Sender<()>)>,
 }
@@ -330,6 +340,20 @@ impl Emulator {
         ))
     }
 
+    /// How many legacy deliveries the store holds, by status (`pending`, `success`,
+    /// `failed`). The legacy system has no delivery history; this is the emulator's own view.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    pub async fn legacy_delivery_counts(&self) -> Result<Vec<(String, u64)>, Error> {
+        let rows = db::legacy::counts(&self.state.db.reader).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(status, n)| (status, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     /// Stops serving, lets attempts in flight finish (up to the attempt timeout), and closes
     /// the store. Anything not finished is attempted again by the next emulator on the same
     /// file.
@@ -337,6 +361,9 @@ impl Emulator {
         if let Some((task, stop)) = self.server.take() {
             let _ = stop.send(());
             let _ = task.await;
+        }
+        if let Some(legacy) = self.legacy.take() {
+            legacy.shutdown(self.state.config.attempt_timeout).await;
         }
         if let Some(engine) = self.engine.take() {
             engine.shutdown(self.state.config.attempt_timeout).await;

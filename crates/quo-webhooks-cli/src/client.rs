@@ -35,6 +35,12 @@ impl HttpClient {
         })
     }
 
+    /// GET `url`; the whole exchange is bounded by the time limit.
+    pub(crate) async fn get(&self, url: &Uri) -> Result<Reply, String> {
+        self.send(Request::get(url.clone()), HeaderMap::new(), Bytes::new())
+            .await
+    }
+
     /// POST `body` to `url` with `headers`; the whole exchange is bounded by the time limit.
     pub(crate) async fn post(
         &self,
@@ -42,7 +48,17 @@ impl HttpClient {
         headers: HeaderMap,
         body: Bytes,
     ) -> Result<Reply, String> {
-        let mut req = Request::post(url.clone())
+        self.send(Request::post(url.clone()), headers, body).await
+    }
+
+    async fn send(
+        &self,
+        builder: http::request::Builder,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Reply, String> {
+        let url = builder.uri_ref().cloned().unwrap_or_default();
+        let mut req = builder
             .body(Full::new(body))
             .map_err(|e| format!("bad request for {url}: {e}"))?;
         *req.headers_mut() = headers;

@@ -119,6 +119,10 @@ struct TriggerArgs {
     #[arg(long, value_name = "JSON")]
     data: Option<String>,
 
+    /// Deliver through one system only (both, legacy and new, by default).
+    #[arg(long, value_parser = ["new", "legacy"], value_name = "SYSTEM")]
+    only: Option<String>,
+
     /// The running emulator.
     #[arg(long, default_value = "http://127.0.0.1:8788", value_name = "URL")]
     url: String,
@@ -193,6 +197,9 @@ async fn run_trigger(args: TriggerArgs) -> Result<(), String> {
     let mut body = serde_json::json!({ "type": args.event });
     if let Some(pn) = args.phone_number_id {
         body["phoneNumberId"] = serde_json::Value::String(pn);
+    }
+    if let Some(only) = args.only {
+        body["only"] = serde_json::Value::String(only);
     }
     if let Some(data) = args.data {
         body["data"] =

@@ -56,6 +56,9 @@ enum Command {
     Webhooks(api::webhooks::WebhooksArgs),
     /// Read a webhook's delivery history through Quo's API, retry deliveries, tail new ones.
     Deliveries(api::deliveries::DeliveriesArgs),
+    /// Migrate from Quo's legacy webhooks to the new ones, one step of Quo's migration guide
+    /// per subcommand (check, create, receiver, enable, compare, finish; rollback).
+    Migrate(api::migrate::MigrateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
         }
         Command::Webhooks(args) => run_async(api::webhooks::run(args)),
         Command::Deliveries(args) => run_async(api::deliveries::run(args)),
+        Command::Migrate(args) => run_async(api::migrate::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,6 +25,7 @@
 //! ```
 
 mod deliveries;
+mod legacy;
 mod rate_limit;
 mod retry;
 mod transport;
@@ -43,6 +44,7 @@ use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 pub use deliveries::DeliveriesHandler;
+pub use legacy::LegacyWebhooksHandler;
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
 pub use transport::{BoxError, HttpsClient, ResponseBody, Transport, https_client};
@@ -193,6 +195,12 @@ impl Client {
         DeliveriesHandler::new(self, webhook_id.into())
     }
 
+    /// The legacy webhooks (`/v1/webhooks`, sent without the version header).
+    #[must_use]
+    pub fn legacy_webhooks(&self) -> LegacyWebhooksHandler<'_> {
+        LegacyWebhooksHandler::new(self)
+    }
+
     /// The base URL requests go to.
     #[must_use]
     pub fn base_url(&self) -> &str {
@@ -336,7 +344,10 @@ impl Client {
             .headers_mut()
             .ok_or_else(|| Error::config(format!("cannot build a request for {uri}")))?;
         headers.insert(header::AUTHORIZATION, inner.api_key.header_value()?);
-        headers.insert(VERSION_HEADER, inner.api_version.clone());
+        // The legacy `/v1` API has no version header.
+        if !uri.path().starts_with("/v1/") {
+            headers.insert(VERSION_HEADER, inner.api_version.clone());
+        }
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         if body.is_some() {

@@ -8,6 +8,7 @@ mod delivery;
 mod enums;
 mod error;
 mod ids;
+pub mod legacy;
 pub mod time;
 mod webhook;
 
@@ -17,6 +18,7 @@ pub use delivery::{
 };
 pub use error::{DOCS_URL, ErrorBody, FieldError};
 pub use ids::{AttemptId, DeliveryId, WebhookId};
+pub use legacy::{LegacyFamily, LegacyWebhook, NewLegacyWebhook};
 pub use webhook::{
     CreatedWebhook, NewWebhook, Patch, ResourceIds, RotatedKey, TestEventRequest, Webhook,
     WebhookStatus, WebhookUpdate,

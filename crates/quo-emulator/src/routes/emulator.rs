@@ -40,6 +40,21 @@ pub struct TriggerRequest {
     /// replace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
+    /// Deliver through one system only (`new` or `legacy`); both when left out, as while a
+    /// workspace runs both during the migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<System>,
+}
+
+/// Quo's two webhook systems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum System {
+    /// The new webhooks (Standard Webhooks, `2026-03-30` payloads).
+    New,
+    /// The legacy webhooks (`openphone-signature`, `v4` payloads).
+    Legacy,
 }
 
 impl TriggerRequest {
@@ -50,7 +65,15 @@ impl TriggerRequest {
             event_type,
             phone_number_id: None,
             data: None,
+            only: None,
         }
+    }
+
+    /// Through one system only.
+    #[must_use]
+    pub fn only(mut self, system: System) -> Self {
+        self.only = Some(system);
+        self
     }
 
     /// About the Quo number `phone_number_id`.
@@ -87,6 +110,9 @@ pub struct TriggeredEvent {
     pub event: Event,
     /// One delivery per enabled webhook subscribed to it; empty when none is.
     pub deliveries: Vec<TriggeredDelivery>,
+    /// The legacy webhooks (`WH...`) its legacy twin is queued for.
+    #[serde(default, rename = "legacyWebhooks")]
+    pub legacy_webhooks: Vec<String>,
 }
 
 /// Builds the event and writes one delivery per matching enabled webhook, in one
@@ -121,12 +147,19 @@ pub(crate) async fn trigger_event(
     .map_err(|e| ApiError::field(e.path, e.message))?;
     let event: Event = serde_json::from_str(&built.json).map_err(|e| ApiError::internal(&e))?;
     let mut targets = Vec::new();
-    for row in db::webhooks::list_enabled(&state.db.reader).await? {
-        let webhook = row.to_model()?;
-        if webhook.subscribes_to(&built.event_type, built.phone_number_id.as_deref()) {
-            targets.push(row.id);
+    if request.only != Some(System::Legacy) {
+        for row in db::webhooks::list_enabled(&state.db.reader).await? {
+            let webhook = row.to_model()?;
+            if webhook.subscribes_to(&built.event_type, built.phone_number_id.as_deref()) {
+                targets.push(row.id);
+            }
         }
     }
+    let legacy_inserts = if request.only == Some(System::New) {
+        Vec::new()
+    } else {
+        legacy_targets(state, &built, now).await?
+    };
     let json: Arc<str> = Arc::from(built.json.as_str());
     let inserts: Vec<deliveries::Insert> = targets
         .iter()
@@ -141,13 +174,16 @@ pub(crate) async fn trigger_event(
             created_at: to_ms(now),
         })
         .collect();
-    if !inserts.is_empty() {
+    if !inserts.is_empty() || !legacy_inserts.is_empty() {
         let mut tx = state.db.writer.begin().await?;
         deliveries::insert_all(&mut tx, &inserts).await?;
+        db::legacy::insert_deliveries(&mut tx, &legacy_inserts).await?;
         tx.commit().await?;
         state.engine.wake();
+        state.legacy.wake();
     }
     Ok(TriggeredEvent {
+        legacy_webhooks: legacy_inserts.into_iter().map(|d| d.webhook_id).collect(),
         event,
         deliveries: inserts
             .into_iter()
@@ -157,6 +193,36 @@ pub(crate) async fn trigger_event(
             })
             .collect(),
     })
+}
+
+/// The legacy twin of `built`, queued for every enabled legacy webhook subscribed to it.
+async fn legacy_targets(
+    state: &AppState,
+    built: &payload::BuiltEvent,
+    now: jiff::Timestamp,
+) -> Result<Vec<db::legacy::LegacyInsert>, ApiError> {
+    let new: Value = serde_json::from_str(&built.json).map_err(|e| ApiError::internal(&e))?;
+    let Some(twin) = crate::legacy::payload::legacy_twin(&new) else {
+        return Ok(Vec::new());
+    };
+    let twin = serde_json::to_string(&twin).map_err(|e| ApiError::internal(&e))?;
+    let mut out = Vec::new();
+    for row in db::legacy::list(&state.db.reader).await? {
+        if !row.enabled() {
+            continue;
+        }
+        let webhook = row.to_model()?;
+        if webhook.subscribes_to(&built.event_type, built.phone_number_id.as_deref()) {
+            out.push(db::legacy::LegacyInsert {
+                webhook_id: row.id,
+                event_id: built.id.clone(),
+                event_type: built.event_type.as_str().to_owned(),
+                payload: twin.clone(),
+                created_at: to_ms(now),
+            });
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn trigger(
@@ -178,6 +244,15 @@ pub(crate) async fn trigger(
         }
         Some(_) => {}
     }
+    if let Some(only) = body.get("only")
+        && !matches!(only.as_str(), Some("new" | "legacy"))
+    {
+        return Err(ApiError::field_value(
+            "/body/only",
+            "must be \"new\" or \"legacy\"",
+            only.clone(),
+        ));
+    }
     if let Some(pn) = body.get("phoneNumberId")
         && !(pn.is_string() || pn.is_null())
     {
@@ -198,11 +273,15 @@ pub(crate) async fn trigger(
 pub(crate) async fn settle(state: &AppState, limit: Duration) {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        if state.engine.in_flight() == 0 {
+        if state.engine.in_flight() == 0 && state.legacy.in_flight() == 0 {
             let now = to_ms(state.clock.now());
-            match deliveries::next_due(&state.db.writer, now, &[]).await {
-                Ok(Some(at)) if at <= now => {}
-                _ => return,
+            let new_due = matches!(
+                deliveries::next_due(&state.db.writer, now, &[]).await,
+                Ok(Some(at)) if at <= now
+            );
+            let claimed = db::new_claims_held(&state.db.writer).await.unwrap_or(false);
+            if !new_due && !claimed && !state.legacy.due(now).await {
+                return;
             }
         }
         if tokio::time::Instant::now() >= deadline {
@@ -216,6 +295,7 @@ pub(crate) async fn settle(state: &AppState, limit: Duration) {
 pub(crate) async fn advance_clock(state: &AppState, by: Duration) {
     state.virtual_clock.advance(by);
     state.engine.wake();
+    state.legacy.wake();
     settle(
         state,
         state.config.attempt_timeout * 2 + Duration::from_secs(5),

@@ -5,6 +5,7 @@
 pub(crate) mod dashboard;
 pub(crate) mod deliveries;
 pub(crate) mod emulator;
+pub(crate) mod legacy;
 pub(crate) mod webhooks;
 
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,7 @@ pub(crate) struct AppState {
     pub(crate) virtual_clock: Arc<VirtualClock>,
     pub(crate) config: Arc<Config>,
     pub(crate) engine: Arc<Engine>,
+    pub(crate) legacy: Arc<crate::legacy::LegacyDispatcher>,
     pub(crate) limiter: Mutex<TokenBucket>,
 }
 
@@ -76,6 +78,17 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route(
             "/webhooks/{webhook_id}/events/{delivery_id}/retry",
             post(deliveries::retry).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/webhooks",
+            get(legacy::list).fallback(method_not_allowed),
+        )
+        .route(
+            "/v1/webhooks/{id}",
+            get(legacy::get_one)
+                .post(legacy::create)
+                .delete(legacy::delete)
+                .fallback(method_not_allowed),
         )
         .route(
             "/emulator/events",
@@ -165,7 +178,8 @@ fn check(state: &AppState, headers: &HeaderMap, path: &str) -> Result<(), ApiErr
             return Err(ApiError::too_many_requests(state.config.rate_limit));
         }
     }
-    if quo_endpoint {
+    // The legacy `/v1` API has no version header.
+    if quo_endpoint && !path.starts_with("/v1/") {
         api_version(headers)?;
     }
     if let Some(length) = headers

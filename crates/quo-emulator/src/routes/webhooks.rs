@@ -53,7 +53,7 @@ fn object(value: &Value) -> Result<&Map<String, Value>, ApiError> {
         .ok_or_else(|| ApiError::field("/body", "must be a JSON object"))
 }
 
-fn check_url(value: &Value, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_url(value: &Value, errors: &mut Vec<FieldError>) {
     let path = "/body/url";
     let Some(text) = value.as_str() else {
         errors.push(FieldError::new(path, "must be a string").value(value.clone()));
@@ -94,7 +94,7 @@ fn check_events(value: &Value, errors: &mut Vec<FieldError>) {
 }
 
 /// `resourceIds`: `["*"]` or phone number ids; `null` and `[]` only where `allow_clear`.
-fn check_resource_ids(value: &Value, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_resource_ids(value: &Value, errors: &mut Vec<FieldError>) {
     let path = "/body/resourceIds";
     if value.is_null() {
         return;

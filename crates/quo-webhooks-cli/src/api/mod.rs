@@ -4,6 +4,7 @@
 //! 0 ok, 1 the API (or the network) said no, 2 usage.
 
 pub(crate) mod deliveries;
+pub(crate) mod migrate;
 pub(crate) mod webhooks;
 
 use std::time::Duration;
