@@ -28,7 +28,9 @@ async fn client_creates_updates_and_lists_webhooks_on_the_emulator() {
         .webhooks()
         .update(
             &created.webhook.id,
-            &WebhookUpdate::new().clear_label().status(WebhookStatus::Disabled),
+            &WebhookUpdate::new()
+                .clear_label()
+                .status(WebhookStatus::Disabled),
         )
         .await
         .unwrap();
