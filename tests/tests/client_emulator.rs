@@ -350,11 +350,11 @@ async fn deliveries_list_filters_get_and_retry_in_process() {
     };
     assert_eq!(
         only(DeliveryFilter::new().status(DeliveryStatus::Failed)).await,
-        [first_id.clone()]
+        std::slice::from_ref(first_id)
     );
     assert_eq!(
         only(DeliveryFilter::new().status(DeliveryStatus::Success)).await,
-        [second_id.clone()]
+        std::slice::from_ref(second_id)
     );
     assert!(
         only(DeliveryFilter::new().status(DeliveryStatus::Pending))
@@ -363,7 +363,7 @@ async fn deliveries_list_filters_get_and_retry_in_process() {
     );
     assert_eq!(
         only(DeliveryFilter::new().event_types([EventType::CallCompleted])).await,
-        [second_id.clone()]
+        std::slice::from_ref(second_id)
     );
     assert_eq!(
         only(
@@ -376,20 +376,20 @@ async fn deliveries_list_filters_get_and_retry_in_process() {
     );
     assert_eq!(
         only(DeliveryFilter::new().created_before(boundary)).await,
-        [first_id.clone()]
+        std::slice::from_ref(first_id)
     );
     assert_eq!(
         only(DeliveryFilter::new().created_after(boundary)).await,
-        [second_id.clone()]
+        std::slice::from_ref(second_id)
     );
     let resource = all.data[1].resource_id.clone().unwrap();
     assert_eq!(
         only(DeliveryFilter::new().resource_id(resource)).await,
-        [first_id.clone()]
+        std::slice::from_ref(first_id)
     );
     assert_eq!(
         only(DeliveryFilter::new().limit(1)).await,
-        [second_id.clone()]
+        std::slice::from_ref(second_id)
     );
 
     // The failed delivery: both attempts, most recent first, with what the receiver said.
@@ -576,7 +576,7 @@ async fn over_a_socket_rotation_signs_with_both_keys_during_the_grace() {
     let id = created.webhook.id.clone();
     assert_eq!(
         client.webhooks().list().await.unwrap(),
-        [created.webhook.clone()]
+        std::slice::from_ref(&created.webhook)
     );
 
     emulator

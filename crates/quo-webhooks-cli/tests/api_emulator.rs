@@ -288,7 +288,7 @@ async fn webhooks_commands_against_the_emulator() {
     // Usage errors: exit code 2.
     let out = cli(
         &emulator,
-        &["webhooks", "update", &created.data.webhook.id.to_string()],
+        &["webhooks", "update", created.data.webhook.id.as_str()],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -350,7 +350,7 @@ async fn webhooks_commands_against_the_emulator() {
     .await
     .unwrap();
     let listed: Envelope<Vec<Webhook>> = json(&out);
-    assert_eq!(listed.data, [created.data.webhook.clone()]);
+    assert_eq!(listed.data, std::slice::from_ref(&created.data.webhook));
     emulator.shutdown().await;
 }
 
