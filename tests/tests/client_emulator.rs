@@ -62,6 +62,18 @@ impl Receiver {
     fn received(&self) -> Vec<Received> {
         self.state.received.lock().unwrap().clone()
     }
+
+    /// What it received once it has at least `n` requests (polled, with a deadline).
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + SETTLE;
+        loop {
+            let received = self.received();
+            if received.len() >= n || tokio::time::Instant::now() >= deadline {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
 
 async fn receive(
@@ -644,8 +656,9 @@ async fn over_a_socket_rotation_signs_with_both_keys_during_the_grace() {
         .send_test(&id, EventType::CallCompleted)
         .await
         .unwrap();
-    emulator.settle(SETTLE).await;
-    assert!(verifies(&new, &receiver.received()[3]));
+    let received = receiver.wait_for(4).await;
+    assert_eq!(received.len(), 4);
+    assert!(verifies(&new, &received[3]));
     client.webhooks().delete(&id).await.unwrap();
     let error = client.webhooks().get(&id).await.unwrap_err();
     assert!(error.is_not_found());
