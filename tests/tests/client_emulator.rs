@@ -539,8 +539,7 @@ async fn send_test_delivers_a_signed_sample_in_process() {
         .await
         .unwrap();
     assert_eq!(event.event_type, EventType::MessageReceived);
-    emulator.settle(SETTLE).await;
-    let received = receiver.received();
+    let received = receiver.wait_for(1).await;
     assert_eq!(
         received.len(),
         1,
