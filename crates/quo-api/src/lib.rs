@@ -21,10 +21,10 @@ pub use client::Client;
 pub use error::{Error, SNIPPET_CHARS};
 
 pub use model::{
-    Attempt, AttemptId, AttemptStatus, CreatedWebhook, Delivery, DeliveryFilter, DeliveryId,
-    DeliveryStatus, DeliverySummary, Envelope, ErrorBody, FieldError, LegacyFamily, LegacyWebhook,
-    NewLegacyWebhook, NewWebhook, Page, Patch, ResourceIds, RotatedKey, TestEventRequest,
-    TriggerType, Webhook, WebhookId, WebhookStatus, WebhookUpdate,
+    ApiKey, Attempt, AttemptId, AttemptStatus, CreatedWebhook, Delivery, DeliveryFilter,
+    DeliveryId, DeliveryStatus, DeliverySummary, Envelope, ErrorBody, FieldError, LegacyFamily,
+    LegacyWebhook, NewLegacyWebhook, NewWebhook, Page, Patch, ResourceIds, RotatedKey,
+    TestEventRequest, TriggerType, Webhook, WebhookId, WebhookStatus, WebhookUpdate,
 };
 
 /// The management API version this crate speaks, sent on every request and pinned on every

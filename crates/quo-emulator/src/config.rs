@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::ids::ApiKey;
+use quo_api::ApiKey;
 
 /// Svix's schedule (SPEC §4): after the immediate first attempt, retries 5 s, 5 min, 30 min,
 /// 2 h, 5 h, 10 h and 10 h later: eight attempts in about 27.6 hours.
@@ -101,7 +101,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            api_key: ApiKey::generate(),
+            api_key: crate::ids::generate_api_key(),
             retry_schedule: parse_schedule(DEFAULT_RETRY_SCHEDULE).unwrap_or_default(),
             jitter: true,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,

@@ -23,7 +23,8 @@ pub use clock::{Clock, SystemClock, VirtualClock};
 pub use config::{Config, DbLocation, Faults};
 pub use engine::USER_AGENT;
 pub use error::Error;
-pub use ids::ApiKey;
+/// The API key type, defined once in `quo-api` and shared with the client.
+pub use quo_api::ApiKey;
 pub use routes::emulator::{System, TriggerRequest, TriggeredDelivery, TriggeredEvent};
 
 use routes::{AppState, SharedState, TokenBucket};
@@ -147,7 +148,7 @@ impl EmulatorBuilder {
     /// An invalid API key, or a store that cannot be opened or migrated.
     pub async fn build(mut self) -> Result<Emulator, Error> {
         if let Some(key) = self.api_key.take() {
-            self.config.api_key = ApiKey::new(key)?;
+            self.config.api_key = ApiKey::new(key).map_err(|e| Error::Config(e.to_string()))?;
         }
         let db = db::Db::open(&self.config.db).await?;
         let virtual_clock = Arc::new(VirtualClock::new());

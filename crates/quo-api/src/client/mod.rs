@@ -41,7 +41,6 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
-use zeroize::Zeroizing;
 
 pub use deliveries::DeliveriesHandler;
 pub use legacy::LegacyWebhooksHandler;
@@ -68,48 +67,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest answer body read; anything longer is an [`Error::Decode`].
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
-/// A Quo API key: sent raw in `Authorization`, wiped from memory when dropped, and printed as
-/// `ApiKey { .. }`. It has no `Display`.
-#[derive(Clone)]
-pub struct ApiKey(Zeroizing<String>);
+/// The API key, re-exported here where the client used to define it.
+pub use crate::model::ApiKey;
 
-impl ApiKey {
-    /// Takes `key` (surrounding whitespace, such as a newline from a file, is removed).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when the key is empty or holds characters a header cannot carry
-    /// (the message never shows the key).
-    pub fn new(key: impl Into<String>) -> Result<Self, Error> {
-        let key = Zeroizing::new(key.into());
-        let trimmed = key.trim();
-        if trimmed.is_empty() {
-            return Err(Error::config("the API key is empty"));
-        }
-        if !trimmed.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::config(
-                "the API key holds spaces, control or non-ASCII characters",
-            ));
-        }
-        Ok(Self(Zeroizing::new(trimmed.to_owned())))
-    }
-
-    fn header_value(&self) -> Result<HeaderValue, Error> {
-        let mut value = HeaderValue::from_str(&self.0)
-            .map_err(|_| Error::config("the API key cannot be sent in a header"))?;
-        value.set_sensitive(true);
-        Ok(value)
-    }
-
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey { .. }")
-    }
+/// `key` as the `Authorization` header, marked sensitive so it is never logged.
+fn header_value(key: &ApiKey) -> Result<HeaderValue, Error> {
+    let mut value = HeaderValue::from_str(key.expose())
+        .map_err(|_| Error::config("the API key cannot be sent in a header"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// A client of Quo's webhook management API.
@@ -343,7 +309,7 @@ impl Client {
         let headers = request
             .headers_mut()
             .ok_or_else(|| Error::config(format!("cannot build a request for {uri}")))?;
-        headers.insert(header::AUTHORIZATION, inner.api_key.header_value()?);
+        headers.insert(header::AUTHORIZATION, header_value(&inner.api_key)?);
         // The legacy `/v1` API has no version header.
         if !uri.path().starts_with("/v1/") {
             headers.insert(VERSION_HEADER, inner.api_version.clone());
@@ -469,7 +435,7 @@ impl ClientBuilder {
     /// The API key (required), as Quo shows it.
     #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(ApiKey::new(key));
+        self.api_key = Some(ApiKey::new(key).map_err(|e| Error::config(e.to_string())));
         self
     }
 
@@ -609,17 +575,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_key_is_checked_and_never_printed() {
-        assert!(ApiKey::new("").is_err());
-        assert!(ApiKey::new("  \n").is_err());
-        assert!(ApiKey::new("has space").is_err());
-        assert!(ApiKey::new("é").is_err());
+    fn api_key_header_is_sensitive_and_a_bad_key_is_a_config_error() {
         let key = ApiKey::new(" secret-key-123\n").unwrap();
-        assert_eq!(key.expose(), "secret-key-123");
-        assert_eq!(format!("{key:?}"), "ApiKey { .. }");
-        assert!(key.header_value().unwrap().is_sensitive());
-        let error = ApiKey::new("bad key").unwrap_err().to_string();
-        assert!(!error.contains("bad key"), "{error}");
+        assert!(header_value(&key).unwrap().is_sensitive());
+        let error = Client::builder().api_key("bad key").build().unwrap_err();
+        assert!(matches!(error, Error::Config { .. }), "{error:?}");
+        assert!(!error.to_string().contains("bad key"), "{error}");
     }
 
     #[test]

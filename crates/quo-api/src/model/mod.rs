@@ -4,6 +4,7 @@
 //! is lenient where Quo's docs differ or grow (fields added by newer docs are optional, unknown
 //! fields are ignored, unknown enum values are kept); writing is exact.
 
+mod api_key;
 mod delivery;
 mod enums;
 mod error;
@@ -12,6 +13,7 @@ pub mod legacy;
 pub mod time;
 mod webhook;
 
+pub use api_key::{ApiKey, InvalidApiKey};
 pub use delivery::{
     Attempt, AttemptStatus, Delivery, DeliveryFilter, DeliveryStatus, DeliverySummary, LIMIT_RANGE,
     Page, TriggerType,
