@@ -22,7 +22,10 @@ mod rejection;
 pub mod store;
 pub mod verify;
 
-pub use idempotency::{Idempotency, IdempotencyLayer, IdempotencyOutcome, KeyContext, Unchecked};
+pub use idempotency::{
+    Begin, ClaimGuard, Idempotency, IdempotencyEngine, IdempotencyLayer, IdempotencyOutcome,
+    KeyContext, Unchecked,
+};
 pub use rejection::{JsonRejection, OnRejection, Rejection};
 pub use standard_webhooks;
 #[cfg(feature = "redis")]

@@ -54,9 +54,11 @@
 //! # let _ = app;
 //! ```
 
+mod engine;
 mod layer;
 mod service;
 
+pub use engine::{Begin, ClaimGuard, IdempotencyEngine, Recording};
 pub use layer::{IdempotencyLayer, KeyContext};
 pub use service::Idempotency;
 
