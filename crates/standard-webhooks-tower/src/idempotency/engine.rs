@@ -292,9 +292,7 @@ impl<St: IdempotencyStore + ?Sized> fmt::Debug for Begin<St> {
                 .field("retry_after", retry_after)
                 .field("error", error)
                 .finish(),
-            Self::Unchecked { error } => {
-                f.debug_struct("Unchecked").field("error", error).finish()
-            }
+            Self::Unchecked { error } => f.debug_struct("Unchecked").field("error", error).finish(),
         }
     }
 }
@@ -409,7 +407,9 @@ impl<St: IdempotencyStore + ?Sized> ClaimGuard<St> {
     /// ends.
     pub fn release(mut self) -> Recording {
         match self.claim.take() {
-            Some((key, token)) => release(self.engine.store.clone(), &self.engine.settings, key, token),
+            Some((key, token)) => {
+                release(self.engine.store.clone(), &self.engine.settings, key, token)
+            }
             None => Recording::done(),
         }
     }
@@ -439,7 +439,12 @@ impl<St: IdempotencyStore + ?Sized> Drop for ClaimGuard<St> {
         crate::log_warn!(%key, "delivery abandoned before an answer; releasing its key");
         // Dropping the recording moves it to a task of its own (or, with no runtime left, the
         // lease expires by itself).
-        drop(release(self.engine.store.clone(), &self.engine.settings, key, token));
+        drop(release(
+            self.engine.store.clone(),
+            &self.engine.settings,
+            key,
+            token,
+        ));
     }
 }
 
