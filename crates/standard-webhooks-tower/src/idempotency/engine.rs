@@ -9,7 +9,12 @@ use std::{
     time::Duration,
 };
 
-use super::{DEFAULT_LEASE, DEFAULT_RETENTION, DEFAULT_STORE_TIMEOUT};
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+
+use super::{
+    DEFAULT_LEASE, DEFAULT_RETENTION, DEFAULT_STORE_TIMEOUT, IdempotencyOutcome, REPLAYED_HEADER,
+};
 use crate::{
     rejection::Rejection,
     store::{Claim, ClaimToken, Fenced, IdempotencyStore, StoreError},
@@ -276,6 +281,43 @@ impl<St: IdempotencyStore + ?Sized> Begin<St> {
             _ => None,
         }
     }
+
+    /// The answer for the outcomes that do not run the handler, as the tower layer gives it:
+    /// [`Duplicate`](Self::Duplicate) is 200 with [`REPLAYED_HEADER`](super::REPLAYED_HEADER)
+    /// and a JSON body; [`InFlight`](Self::InFlight) and [`Unavailable`](Self::Unavailable) are
+    /// their [`Rejection`]'s JSON response (409 or 503, with `Retry-After`). `None` for
+    /// [`Claimed`](Self::Claimed) and [`Unchecked`](Self::Unchecked): run the handler.
+    ///
+    /// For frameworks built on the `http` crate (hyper, axum, warp, ...); elsewhere build the
+    /// answer from [`rejection`](Self::rejection).
+    #[must_use]
+    pub fn response<B: From<Bytes>>(&self) -> Option<Response<B>> {
+        match self {
+            Self::Duplicate => Some(duplicate_response()),
+            _ => self.rejection().map(|r| {
+                let mut res = r.to_json_response();
+                res.extensions_mut().insert(r);
+                res
+            }),
+        }
+    }
+}
+
+/// 200 for a duplicate of a completed delivery, saying so in a header.
+pub(crate) fn duplicate_response<B: From<Bytes>>() -> Response<B> {
+    let body = Bytes::from_static(
+        br#"{"status":"duplicate","message":"this delivery was already processed"}"#,
+    );
+    let mut res = Response::new(B::from(body));
+    *res.status_mut() = StatusCode::OK;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    res.extensions_mut().insert(IdempotencyOutcome::Duplicate);
+    res
 }
 
 impl<St: IdempotencyStore + ?Sized> fmt::Debug for Begin<St> {

@@ -5,13 +5,13 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{Request, Response};
 use standard_webhooks::Verified;
 use tower_service::Service;
 
 use super::{
-    IdempotencyOutcome, REPLAYED_HEADER, Unchecked,
-    engine::{Begin, ClaimGuard, IdempotencyEngine, UNAVAILABLE_RETRY_AFTER},
+    IdempotencyOutcome, Unchecked,
+    engine::{Begin, ClaimGuard, IdempotencyEngine, UNAVAILABLE_RETRY_AFTER, duplicate_response},
     layer::{KeyContext, KeyFn},
 };
 use crate::{
@@ -96,7 +96,7 @@ where
 
             let guard = match engine.begin(&key).await {
                 Begin::Claimed(guard) => guard,
-                Begin::Duplicate => return Ok(duplicate()),
+                Begin::Duplicate => return Ok(duplicate_response()),
                 Begin::Unchecked { .. } => {
                     req.extensions_mut().insert(Unchecked);
                     let mut res = inner.call(req).await?;
@@ -191,22 +191,6 @@ pub(crate) fn body_id(body: &[u8]) -> Option<String> {
     }
     let id = serde_json::from_slice::<Id<'_>>(body).ok()?.id?;
     (!id.is_empty()).then(|| id.into_owned())
-}
-
-fn duplicate<B: From<Bytes>>() -> Response<B> {
-    let body = Bytes::from_static(
-        br#"{"status":"duplicate","message":"this delivery was already processed"}"#,
-    );
-    let mut res = Response::new(B::from(body));
-    *res.status_mut() = StatusCode::OK;
-    let headers = res.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
-    res.extensions_mut().insert(IdempotencyOutcome::Duplicate);
-    res
 }
 
 #[cfg(test)]

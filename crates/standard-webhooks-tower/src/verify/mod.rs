@@ -14,10 +14,10 @@
 //! Anything else is answered with a [`Rejection`](crate::Rejection) response (400, 401, 413):
 //! the inner service is not called.
 //!
-//! The inner service receives the same request body type as the layer, rebuilt from the
-//! buffered bytes, so that type must implement `From<Bytes>` (axum's `Body` and
-//! `http_body_util::Full<Bytes>` do). With plain hyper, map hyper's `Incoming` body to such a
-//! type before this layer, for example with `tower::ServiceBuilder::map_request`.
+//! The layer accepts any request body (hyper's `Incoming`, axum's `Body`, ...). The inner
+//! service receives the buffered bytes as an `http_body_util::Full<Bytes>` body: axum's
+//! routers and handlers take it as they are, and a plain hyper service takes
+//! `Request<Full<Bytes>>` (see the crate's `hyper_receiver` example).
 //!
 //! # Examples
 //!
