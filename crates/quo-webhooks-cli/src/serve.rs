@@ -356,7 +356,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
 /// Hands a verified delivery to the sink; only its success is answered with 2xx.
 async fn deliver(
     State(state): State<AppState>,
-    standard_webhooks_tower::extract::Verified(verified): standard_webhooks_tower::extract::Verified,
+    standard_webhooks_tower::extract::VerifiedDelivery(verified): standard_webhooks_tower::extract::VerifiedDelivery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

@@ -31,7 +31,7 @@ pub use standard_webhooks;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{IdempotencyStore, MemoryStore};
-pub use verify::{VerifiedBody, VerifyWebhook, VerifyWebhookLayer};
+pub use verify::{VerifiableBody, VerifiedBody, VerifyWebhook, VerifyWebhookLayer};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

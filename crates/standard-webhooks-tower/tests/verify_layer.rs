@@ -277,7 +277,7 @@ async fn rotation_accepts_both_secrets_through_the_layer() {
         .build()
         .unwrap();
     let app = Router::new()
-        .route("/webhooks", post(|standard_webhooks_tower::extract::Verified(v): standard_webhooks_tower::extract::Verified| async move { v.key_index().to_string() }))
+        .route("/webhooks", post(|standard_webhooks_tower::extract::VerifiedDelivery(v): standard_webhooks_tower::extract::VerifiedDelivery| async move { v.key_index().to_string() }))
         .layer(VerifyWebhookLayer::new(verifier));
     let res = app
         .clone()
@@ -297,10 +297,10 @@ async fn rotation_accepts_both_secrets_through_the_layer() {
 
 #[tokio::test]
 async fn extractors_without_the_layer_answer_500_not_the_handler() {
-    use standard_webhooks_tower::extract::{Verified, WebhookJson};
+    use standard_webhooks_tower::extract::{VerifiedDelivery, WebhookJson};
     let app = Router::new().route(
         "/webhooks",
-        post(|_: Verified, WebhookJson(_): WebhookJson<serde_json::Value>| async { "ran" }),
+        post(|_: VerifiedDelivery, WebhookJson(_): WebhookJson<serde_json::Value>| async { "ran" }),
     );
     let res = app.oneshot(delivery("msg_x", "{}")).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -328,7 +328,43 @@ async fn webhook_json_parses_the_verified_bytes_and_rejects_bad_json_with_422() 
     assert_eq!(body_bytes(res).await, "EV42");
     let res = app.oneshot(delivery("msg_j2", "not json")).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body_json(res).await["error"], "invalid_webhook_json");
+    assert_eq!(body_json(res).await["error"], "invalid_webhook_body");
+}
+
+#[tokio::test]
+async fn a_handler_gets_the_typed_event_and_the_exact_raw_bytes_together() {
+    use standard_webhooks_tower::{
+        VerifiedBody,
+        extract::{VerifiedDelivery, WebhookJson},
+    };
+    #[derive(serde::Deserialize)]
+    struct Event {
+        id: String,
+    }
+    let app = Router::new()
+        .route(
+            "/webhooks",
+            post(
+                |VerifiedDelivery(d): VerifiedDelivery,
+                 WebhookJson(e): WebhookJson<Event>,
+                 VerifiedBody(raw): VerifiedBody,
+                 body: Bytes| async move {
+                    assert_eq!(raw, body, "the extension and the body are the same bytes");
+                    format!(
+                        "{} {} {}",
+                        d.id().unwrap(),
+                        e.id,
+                        String::from_utf8_lossy(&raw)
+                    )
+                },
+            ),
+        )
+        .layer(VerifyWebhookLayer::new(verifier()));
+    // White space and key order a re-serialisation would lose.
+    let raw = "{ \"id\" :\t\"EV7\" }";
+    let res = app.oneshot(delivery("msg_raw", raw)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_bytes(res).await, format!("msg_raw EV7 {raw}"));
 }
 
 /// A store that never answers, or answers with an error: the failure cases of a real store
