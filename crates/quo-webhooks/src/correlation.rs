@@ -15,7 +15,7 @@
 //!   [`CorrelationRules`] holds the rules (the defaults below, or your own).
 //! - [`DedupeKey`] is the idempotency key that results: the correlation key when the rules
 //!   allow it, else the delivery's own id.
-//! - `correlation_key` (feature `tower`) is the key function for the tower crate's
+//! - `tower::correlation_key` (feature `tower`) is the key function for the tower crate's
 //!   `IdempotencyLayer::key_fn`, with the default rules; `CorrelationRules::into_key_fn` gives
 //!   one with yours.
 //!
@@ -290,9 +290,9 @@ pub struct CorrelationRules {
     overrides: Vec<(EventType, DedupeRule)>,
 }
 
-/// The default rules, for [`correlation_key`](crate::correlation_key).
+/// The default rules, for `tower::correlation_key`.
 #[cfg(feature = "tower")]
-static DEFAULT_RULES: CorrelationRules = CorrelationRules::new();
+pub(crate) static DEFAULT_RULES: CorrelationRules = CorrelationRules::new();
 
 impl CorrelationRules {
     /// The default rules (see the [module docs](self)).
@@ -408,7 +408,7 @@ impl CorrelationRules {
     ///
     /// let rules = CorrelationRules::new().with_rule(EventType::MessageDelivered, DedupeRule::Once);
     /// let layer = IdempotencyLayer::new(MemoryStore::new())
-    ///     .namespace(quo_webhooks::preset::NAMESPACE)
+    ///     .namespace(quo_webhooks::tower::NAMESPACE)
     ///     .key_fn(rules.into_key_fn());
     /// # let _ = layer;
     /// ```
@@ -422,28 +422,6 @@ impl CorrelationRules {
     + 'static {
         move |ctx| self.key_for(ctx)
     }
-}
-
-/// The idempotency key function that dedupes across both webhook systems, with the default
-/// [`CorrelationRules`]: give it to
-/// [`IdempotencyLayer::key_fn`](standard_webhooks_tower::IdempotencyLayer::key_fn), inside the
-/// verification layer. See the [`correlation`](crate::correlation) module for the rules.
-///
-/// # Examples
-///
-/// ```
-/// use quo_webhooks::correlation_key;
-/// use standard_webhooks_tower::{IdempotencyLayer, MemoryStore};
-///
-/// let layer = IdempotencyLayer::new(MemoryStore::new())
-///     .namespace("quo")
-///     .key_fn(correlation_key);
-/// # let _ = layer;
-/// ```
-#[cfg(feature = "tower")]
-#[must_use]
-pub fn correlation_key(ctx: &standard_webhooks_tower::KeyContext<'_>) -> Option<String> {
-    DEFAULT_RULES.key_for(ctx)
 }
 
 /// The best-effort correlation key of an event, as [`Event::correlation_key`] and
