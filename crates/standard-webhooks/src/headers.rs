@@ -34,7 +34,18 @@ impl HeaderSource for http::HeaderMap {
             HeaderName::from_static("svix-signature"),
             HeaderName::from_static("openphone-signature"),
         ];
-        match KNOWN.iter().find(|known| known.as_str() == name) {
+        // A match on literals compiles to length checks and short fixed-size compares.
+        let known = match name {
+            "webhook-id" => Some(&KNOWN[0]),
+            "webhook-timestamp" => Some(&KNOWN[1]),
+            "webhook-signature" => Some(&KNOWN[2]),
+            "svix-id" => Some(&KNOWN[3]),
+            "svix-timestamp" => Some(&KNOWN[4]),
+            "svix-signature" => Some(&KNOWN[5]),
+            "openphone-signature" => Some(&KNOWN[6]),
+            _ => None,
+        };
+        match known {
             Some(known) => self.get(known),
             None => self.get(name),
         }
