@@ -74,9 +74,15 @@ impl KeyedStates {
             inner.update(part);
         }
         let digest = inner.finish();
+        // The outer hash is one block: the key block before it, then the inner digest, its
+        // padding and its length in bits ((64 + 32) * 8).
+        let mut block = [0u8; BLOCK];
+        block[..SIGNATURE_LEN].copy_from_slice(&digest);
+        block[SIGNATURE_LEN] = 0x80;
+        block[BLOCK - 8..].copy_from_slice(&((BLOCK + SIGNATURE_LEN) as u64 * 8).to_be_bytes());
         let mut outer = Hasher::from_state(self.outer);
-        outer.update(&digest);
-        outer.finish()
+        compress256(&mut outer.state, std::slice::from_ref(&block));
+        outer.output()
     }
 }
 
@@ -139,6 +145,11 @@ impl Hasher {
         }
         self.buf[BLOCK - 8..].copy_from_slice(&bits.to_be_bytes());
         compress256(&mut self.state, std::slice::from_ref(&self.buf));
+        self.output()
+    }
+
+    /// The state as the digest's bytes.
+    fn output(&self) -> [u8; SIGNATURE_LEN] {
         let mut out = [0u8; SIGNATURE_LEN];
         for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
             chunk.copy_from_slice(&word.to_be_bytes());
