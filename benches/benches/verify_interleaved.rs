@@ -106,8 +106,8 @@ fn main() {
                     .is_ok(),
             }
         };
-        for which in 0..NAMES.len() {
-            assert!(run(which), "{} rejects its delivery", NAMES[which]);
+        for (which, name) in NAMES.iter().enumerate() {
+            assert!(run(which), "{name} rejects its delivery");
         }
         // Calls per batch: about 100 µs of the slowest implementation.
         let batch = |which: usize| -> usize {
