@@ -27,7 +27,7 @@ use crate::{
     keys,
     metrics::Metrics,
     parse_seconds, redact, server,
-    sink::{RedisConnection, SharedSink, Sink, SinkError, event_type},
+    sink::{RedisConnection, SharedSink, Sink, SinkError, StreamCommands, event_type},
 };
 
 #[derive(Debug, Args)]
@@ -213,14 +213,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
                     tracing::warn!(error = %hide(&e), "cannot read Redis's persistence settings")
                 }
             }
-            let connection = match &args.redis_stream {
-                Some(_) => Some(
-                    RedisConnection::single(url)
-                        .await
-                        .map_err(|e| redact::text(&e, &[url]))?,
-                ),
-                None => None,
-            };
+            let connection = args.redis_stream.as_ref().map(|_| store.connection());
             (
                 Arc::new(store) as Arc<dyn IdempotencyStore>,
                 "redis",
@@ -238,10 +231,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
                 .health()
                 .await
                 .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))?;
-            let connection = match &args.redis_stream {
-                Some(_) => Some(RedisConnection::cluster(urls).await?),
-                None => None,
-            };
+            let connection = args.redis_stream.as_ref().map(|_| store.connection());
             (
                 Arc::new(store) as Arc<dyn IdempotencyStore>,
                 "redis-cluster",
@@ -356,7 +346,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
 /// Hands a verified delivery to the sink; only its success is answered with 2xx.
 async fn deliver(
     State(state): State<AppState>,
-    standard_webhooks_tower::extract::Verified(verified): standard_webhooks_tower::extract::Verified,
+    standard_webhooks_tower::extract::VerifiedDelivery(verified): standard_webhooks_tower::extract::VerifiedDelivery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
-use redis::{AsyncCommands, aio::ConnectionLike};
+use redis::AsyncCommands;
 use serde_json::value::RawValue;
 use standard_webhooks::Verified;
 use tokio::io::AsyncWriteExt;
@@ -23,66 +23,23 @@ pub(crate) enum SinkError {
     Unavailable(String),
 }
 
-/// A connection for the stream sink: one server or a cluster.
-#[derive(Clone)]
-pub(crate) enum RedisConnection {
-    Single(redis::aio::ConnectionManager),
-    Cluster(redis::cluster_async::ClusterConnection),
+/// The stream sink's connection: the idempotency store's own (one connection per process,
+/// opened and bounded in one place, `RedisStore::open` / `open_cluster`).
+pub(crate) use standard_webhooks_tower::store::RedisConnection;
+
+/// The commands the stream sink and the health check send on it.
+pub(crate) trait StreamCommands {
+    async fn xadd(&self, key: &str, fields: &[(&str, &[u8])]) -> redis::RedisResult<String>;
+    async fn ping(&self) -> redis::RedisResult<()>;
 }
 
-impl std::fmt::Debug for RedisConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Single(_) => "RedisConnection::Single",
-            Self::Cluster(_) => "RedisConnection::Cluster",
-        })
-    }
-}
-
-/// Bounds for the stream sink's connection, so that a dead Redis fails a delivery fast.
-const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-impl RedisConnection {
-    pub(crate) async fn single(url: &str) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("--redis-url {url}: {e}"))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(REDIS_TIMEOUT))
-            .set_response_timeout(Some(REDIS_TIMEOUT))
-            .set_number_of_retries(2);
-        redis::aio::ConnectionManager::new_with_config(client, config)
-            .await
-            .map(Self::Single)
-            .map_err(|e| format!("cannot reach Redis at {url}: {e}"))
-    }
-
-    pub(crate) async fn cluster(urls: &[String]) -> Result<Self, String> {
-        let client = redis::cluster::ClusterClient::builder(urls.iter().map(String::as_str))
-            .connection_timeout(REDIS_TIMEOUT)
-            .response_timeout(REDIS_TIMEOUT)
-            .build()
-            .map_err(|e| format!("--redis-cluster: {e}"))?;
-        client
-            .get_async_connection()
-            .await
-            .map(Self::Cluster)
-            .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))
-    }
-
+impl StreamCommands for RedisConnection {
     async fn xadd(&self, key: &str, fields: &[(&str, &[u8])]) -> redis::RedisResult<String> {
-        match self.clone() {
-            Self::Single(mut c) => c.xadd(key, "*", fields).await,
-            Self::Cluster(mut c) => c.xadd(key, "*", fields).await,
-        }
+        AsyncCommands::xadd(&mut self.clone(), key, "*", fields).await
     }
 
-    pub(crate) async fn ping(&self) -> redis::RedisResult<()> {
-        async fn ping(c: &mut impl ConnectionLike) -> redis::RedisResult<()> {
-            redis::cmd("PING").query_async(c).await
-        }
-        match self.clone() {
-            Self::Single(mut c) => ping(&mut c).await,
-            Self::Cluster(mut c) => ping(&mut c).await,
-        }
+    async fn ping(&self) -> redis::RedisResult<()> {
+        redis::cmd("PING").query_async(&mut self.clone()).await
     }
 }
 

@@ -15,7 +15,7 @@
 //!   [`CorrelationRules`] holds the rules (the defaults below, or your own).
 //! - [`DedupeKey`] is the idempotency key that results: the correlation key when the rules
 //!   allow it, else the delivery's own id.
-//! - `correlation_key` (feature `tower`) is the key function for the tower crate's
+//! - `tower::correlation_key` (feature `tower`) is the key function for the tower crate's
 //!   `IdempotencyLayer::key_fn`, with the default rules; `CorrelationRules::into_key_fn` gives
 //!   one with yours.
 //!
@@ -290,9 +290,9 @@ pub struct CorrelationRules {
     overrides: Vec<(EventType, DedupeRule)>,
 }
 
-/// The default rules, for [`correlation_key`](crate::correlation_key).
+/// The default rules, for `tower::correlation_key`.
 #[cfg(feature = "tower")]
-static DEFAULT_RULES: CorrelationRules = CorrelationRules::new();
+pub(crate) static DEFAULT_RULES: CorrelationRules = CorrelationRules::new();
 
 impl CorrelationRules {
     /// The default rules (see the [module docs](self)).
@@ -408,7 +408,7 @@ impl CorrelationRules {
     ///
     /// let rules = CorrelationRules::new().with_rule(EventType::MessageDelivered, DedupeRule::Once);
     /// let layer = IdempotencyLayer::new(MemoryStore::new())
-    ///     .namespace(quo_webhooks::preset::NAMESPACE)
+    ///     .namespace(quo_webhooks::tower::NAMESPACE)
     ///     .key_fn(rules.into_key_fn());
     /// # let _ = layer;
     /// ```
@@ -422,28 +422,6 @@ impl CorrelationRules {
     + 'static {
         move |ctx| self.key_for(ctx)
     }
-}
-
-/// The idempotency key function that dedupes across both webhook systems, with the default
-/// [`CorrelationRules`]: give it to
-/// [`IdempotencyLayer::key_fn`](standard_webhooks_tower::IdempotencyLayer::key_fn), inside the
-/// verification layer. See the [`correlation`](crate::correlation) module for the rules.
-///
-/// # Examples
-///
-/// ```
-/// use quo_webhooks::correlation_key;
-/// use standard_webhooks_tower::{IdempotencyLayer, MemoryStore};
-///
-/// let layer = IdempotencyLayer::new(MemoryStore::new())
-///     .namespace("quo")
-///     .key_fn(correlation_key);
-/// # let _ = layer;
-/// ```
-#[cfg(feature = "tower")]
-#[must_use]
-pub fn correlation_key(ctx: &standard_webhooks_tower::KeyContext<'_>) -> Option<String> {
-    DEFAULT_RULES.key_for(ctx)
 }
 
 /// The best-effort correlation key of an event, as [`Event::correlation_key`] and
@@ -515,87 +493,10 @@ fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
 
 /// Milliseconds since the Unix epoch of an RFC 3339 date-time (`2026-04-14T15:30:43.987Z`,
 /// any fraction length, `Z` or a numeric offset), or `None` if `text` is not one. Digits
-/// beyond milliseconds are dropped.
+/// beyond milliseconds are dropped. Parsed by `jiff`, the workspace's one time crate.
 pub(crate) fn rfc3339_millis(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    let num = |from: usize, to: usize| -> Option<i64> {
-        b.get(from..to)?.iter().try_fold(0i64, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    let at = |i: usize, allowed: &[u8]| b.get(i).is_some_and(|c| allowed.contains(c));
-    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt ") && at(13, b":") && at(16, b":")) {
-        return None;
-    }
-    let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut millis = 0;
-    if at(i, b".") {
-        i += 1;
-        let digits = b
-            .get(i..)?
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if digits == 0 {
-            return None;
-        }
-        for k in 0..3 {
-            let digit = if k < digits {
-                num(i + k, i + k + 1)?
-            } else {
-                0
-            };
-            millis = millis * 10 + digit;
-        }
-        i += digits;
-    }
-    let offset_minutes = if at(i, b"Zz") && b.len() == i + 1 {
-        0
-    } else if at(i, b"+-") && at(i + 3, b":") && b.len() == i + 6 {
-        let (h, m) = (num(i + 1, i + 3)?, num(i + 4, i + 6)?);
-        if h > 23 || m > 59 {
-            return None;
-        }
-        let sign = if at(i, b"-") { -1 } else { 1 };
-        sign * (h * 60 + m)
-    } else {
-        return None;
-    };
-    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-        - offset_minutes * 60;
-    Some(seconds * 1000 + millis)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01 to the given date of the proleptic Gregorian calendar (Howard
-/// Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    let timestamp: jiff::Timestamp = text.parse().ok()?;
+    Some(timestamp.as_millisecond())
 }
 
 #[cfg(test)]
@@ -632,7 +533,9 @@ mod tests {
             ("2026-04-14T15:30:43", None),
             ("2026-04-14T15:30:43.Z", None),
             ("2026-04-14T15:30:43Zjunk", None),
-            ("2026-04-14T15:30:43+0200", None),
+            // jiff reads RFC 3339's superset (ISO 8601 as Temporal takes it): an offset without
+            // its colon is still one instant.
+            ("2026-04-14T15:30:43+0200", Some(1_776_173_443_000)),
             ("2026-04-14", None),
             ("", None),
             ("２０２６-04-14T15:30:43Z", None),

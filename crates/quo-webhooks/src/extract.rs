@@ -7,10 +7,12 @@
 //! - [`Event`]: the event in the new format, legacy payloads [normalised](crate::normalize);
 //! - any type of yours that implements [`QuoPayload`].
 //!
-//! It rejects like the tower crate's `WebhookJson`: 500 when the verification layer is
-//! missing (a routing mistake must never let an unverified delivery through), 422 when the
-//! verified body is not a Quo event (the sender retries it; it was not processed). Both answer
-//! `{"error": CODE, "message": TEXT}`.
+//! It rejects with the tower crate's `ExtractRejection`, like its `WebhookJson`: 500
+//! (`webhook_not_verified`) when the verification layer is missing (a routing mistake must
+//! never let an unverified delivery through), 422 (`invalid_webhook_body`) when the verified
+//! body is not a Quo event (the sender retries it; it was not processed). Both answer
+//! `{"error": CODE, "message": TEXT}`. Like every extractor over the verified body, it leaves
+//! the request body alone: take `VerifiedBody` beside it for the raw bytes.
 //!
 //! # Examples
 //!
@@ -38,14 +40,8 @@
 //! # Ok::<(), quo_webhooks::preset::PresetError>(())
 //! ```
 
-use std::fmt;
-
-use axum::{
-    extract::FromRequestParts,
-    http::{HeaderValue, StatusCode, header, request::Parts},
-    response::{IntoResponse, Response},
-};
-use standard_webhooks_tower::VerifiedBody;
+use axum::{extract::FromRequestParts, http::request::Parts};
+use standard_webhooks_tower::{VerifiedBody, extract::ExtractRejection};
 
 use crate::{AnyEvent, Error, Event, LegacyEvent, parse_any};
 
@@ -103,78 +99,16 @@ impl<T> std::ops::Deref for QuoEvent<T> {
     }
 }
 
-/// Why [`QuoEvent`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum QuoEventRejection {
-    /// The request did not pass through the verification layer (500: a server mistake).
-    NotVerified,
-    /// The verified body is not a Quo event of the expected kind (422).
-    InvalidEvent(Error),
-}
-
-impl QuoEventRejection {
-    /// The status of this rejection.
-    #[must_use]
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::NotVerified => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::InvalidEvent(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        }
-    }
-
-    /// A stable snake-case code: `webhook_not_verified` or `invalid_quo_event`.
-    #[must_use]
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NotVerified => "webhook_not_verified",
-            Self::InvalidEvent(_) => "invalid_quo_event",
-        }
-    }
-}
-
-impl fmt::Display for QuoEventRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotVerified => f.write_str(
-                "the webhook was not verified: the verification layer is missing on this route",
-            ),
-            Self::InvalidEvent(e) => write!(f, "webhook body is not a Quo event: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for QuoEventRejection {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InvalidEvent(e) => Some(e),
-            Self::NotVerified => None,
-        }
-    }
-}
-
-impl IntoResponse for QuoEventRejection {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
-        let mut res = (self.status(), body.to_string()).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        res
-    }
-}
-
 impl<T: QuoPayload, S: Send + Sync> FromRequestParts<S> for QuoEvent<T> {
-    type Rejection = QuoEventRejection;
+    type Rejection = ExtractRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let body = parts
             .extensions
             .get::<VerifiedBody>()
-            .ok_or(QuoEventRejection::NotVerified)?;
+            .ok_or(ExtractRejection::NotVerified)?;
         T::from_body(&body.0)
             .map(QuoEvent)
-            .map_err(QuoEventRejection::InvalidEvent)
+            .map_err(ExtractRejection::invalid_body)
     }
 }

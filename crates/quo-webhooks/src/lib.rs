@@ -28,8 +28,6 @@ pub use common::{
     Contacts, Direction, Links, LookupStatus, Media, Participants, PhoneNumberType,
     ProcessingStatus, Resolution, Seconds,
 };
-#[cfg(feature = "tower")]
-pub use correlation::correlation_key;
 pub use correlation::{CorrelationKey, CorrelationRules, DedupeKey, DedupeRule};
 pub use error::Error;
 pub use event::{

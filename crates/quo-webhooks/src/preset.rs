@@ -1,5 +1,5 @@
-//! The Quo preset: a verifier (and, with the `tower` feature, the layers) from the
-//! environment.
+//! The Quo preset: Quo's keys, from the environment or given directly, and the verifier that
+//! accepts them. (With the `tower` feature, [`crate::tower`] builds the layers from it.)
 //!
 //! | variable | holds |
 //! |---|---|
@@ -16,8 +16,8 @@
 //! ```
 //!
 //! With the `tower` feature, `QuoConfig::layer` stacks the verification layer and an
-//! idempotency layer that dedupes across both systems (key `correlation_key`, namespace
-//! [`NAMESPACE`]), and `QuoConfig::layer_with_parity` adds a `ParityLayer` between them.
+//! idempotency layer that dedupes across both systems (see the `tower` module), and
+//! `QuoConfig::layer_with_parity` adds a `ParityLayer` between them.
 //!
 //! # Examples
 //!
@@ -42,18 +42,11 @@ use std::{error, fmt, time::Duration};
 
 use standard_webhooks::{LegacySecret, Secret, SecretError, Verifier};
 
-#[cfg(feature = "tower")]
-pub use crate::correlation::correlation_key;
-
 /// The variable holding the new webhooks' `whsec_` secret(s), comma-separated.
 pub const SECRET_ENV: &str = "QUO_WEBHOOK_SECRET";
 
 /// The variable holding the legacy webhooks' signing key(s), comma-separated.
 pub const LEGACY_KEY_ENV: &str = "QUO_LEGACY_SIGNING_KEY";
-
-/// The idempotency namespace the preset's layer uses: store keys read `quo:event:...` and
-/// `quo:delivery:...`.
-pub const NAMESPACE: &str = "quo";
 
 /// Keys and tolerance for verifying Quo deliveries, read from [`SECRET_ENV`] and
 /// [`LEGACY_KEY_ENV`] or given directly.
@@ -178,102 +171,6 @@ impl QuoConfig {
         builder.build().map_err(|_| PresetError::NoKeys)
     }
 }
-
-#[cfg(feature = "tower")]
-mod layers {
-    use std::sync::Arc;
-
-    use standard_webhooks_tower::{IdempotencyLayer, VerifyWebhookLayer, WebhookLayer};
-    use tower_layer::Stack;
-
-    use super::{NAMESPACE, PresetError, QuoConfig};
-    use crate::parity::{ParityChecker, ParityLayer};
-
-    /// [`QuoConfig::layer`]'s layer: verification outside, idempotency on the
-    /// [`correlation_key`](crate::correlation_key) inside.
-    pub type QuoLayer<St> = WebhookLayer<St>;
-
-    /// [`QuoConfig::layer_with_parity`]'s layer: verification, then the parity check, then
-    /// idempotency.
-    pub type QuoParityLayer<St> =
-        Stack<IdempotencyLayer<St>, Stack<ParityLayer, VerifyWebhookLayer>>;
-
-    /// An idempotency layer on `store` that dedupes across both webhook systems: namespace
-    /// [`NAMESPACE`], key [`correlation_key`](crate::correlation_key), the tower crate's other
-    /// defaults (60 s lease, 76 h retention, fail closed). Configure it further as any
-    /// [`IdempotencyLayer`].
-    pub fn idempotency_layer<St>(store: St) -> IdempotencyLayer<St> {
-        IdempotencyLayer::new(store)
-            .namespace(NAMESPACE)
-            .key_fn(crate::correlation_key)
-    }
-
-    impl QuoConfig {
-        /// The verification layer for these keys (1 MiB body limit).
-        ///
-        /// # Errors
-        ///
-        /// [`PresetError::NoKeys`] when no key is configured.
-        pub fn verify_layer(&self) -> Result<VerifyWebhookLayer, PresetError> {
-            Ok(VerifyWebhookLayer::new(self.verifier()?))
-        }
-
-        /// Verification and cross-system idempotency in one layer: the
-        /// [`verify_layer`](Self::verify_layer) outside, the [`idempotency_layer`] on `store`
-        /// inside. A business event delivered by both systems runs the handler once; the
-        /// other delivery is answered 200 with `idempotent-replayed: true`.
-        ///
-        /// # Errors
-        ///
-        /// [`PresetError::NoKeys`] when no key is configured.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use axum::{Router, routing::post};
-        /// use quo_webhooks::preset::QuoConfig;
-        /// use standard_webhooks_tower::MemoryStore;
-        ///
-        /// async fn handle(body: axum::body::Bytes) -> &'static str {
-        ///     // `body` is exactly what was verified; see `extract::QuoEvent` (feature `axum`)
-        ///     // for the typed event.
-        ///     let _ = body;
-        ///     "ok"
-        /// }
-        ///
-        /// let config = QuoConfig::from_values(Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), None)?;
-        /// let app: Router = Router::new()
-        ///     .route("/webhooks/quo", post(handle))
-        ///     .layer(config.layer(MemoryStore::new())?);
-        /// # let _ = app;
-        /// # Ok::<(), quo_webhooks::preset::PresetError>(())
-        /// ```
-        pub fn layer<St>(&self, store: St) -> Result<QuoLayer<St>, PresetError> {
-            Ok(Stack::new(idempotency_layer(store), self.verify_layer()?))
-        }
-
-        /// As [`layer`](Self::layer), with a [`ParityLayer`] feeding `checker` between
-        /// verification and idempotency, so that it sees both deliveries of each business
-        /// event, including the one the idempotency layer then answers as a duplicate.
-        ///
-        /// # Errors
-        ///
-        /// [`PresetError::NoKeys`] when no key is configured.
-        pub fn layer_with_parity<St>(
-            &self,
-            store: St,
-            checker: Arc<ParityChecker>,
-        ) -> Result<QuoParityLayer<St>, PresetError> {
-            Ok(Stack::new(
-                idempotency_layer(store),
-                Stack::new(ParityLayer::new(checker), self.verify_layer()?),
-            ))
-        }
-    }
-}
-
-#[cfg(feature = "tower")]
-pub use layers::{QuoLayer, QuoParityLayer, idempotency_layer};
 
 /// A preset value could not be read. `Display` names the variable and the entry, never the
 /// value.

@@ -487,7 +487,7 @@ async fn extractor_rejects_unverified_requests_and_bodies_that_are_not_events() 
             answer.body
         );
         let body: Value = serde_json::from_str(&answer.body).unwrap();
-        assert_eq!(body["error"], "invalid_quo_event");
+        assert_eq!(body["error"], "invalid_webhook_body");
     }
     // A bad signature never reaches the handler.
     let mut forged = new_delivery("msg_3", new);

@@ -15,12 +15,12 @@ use axum::{Router, routing::post};
 use standard_webhooks::{Secret, Verifier};
 use standard_webhooks_tower::{
     IdempotencyLayer, IdempotencyStore, MemoryStore, RedisStore, VerifyWebhookLayer,
-    extract::{Verified, WebhookJson},
+    extract::{VerifiedDelivery, WebhookJson},
 };
 use tower::ServiceBuilder;
 
 async fn on_event(
-    Verified(delivery): Verified,
+    VerifiedDelivery(delivery): VerifiedDelivery,
     WebhookJson(event): WebhookJson<serde_json::Value>,
 ) -> &'static str {
     // Runs once per delivery id, however often the sender retries. Answering 2xx says the

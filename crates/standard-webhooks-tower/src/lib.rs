@@ -22,13 +22,16 @@ mod rejection;
 pub mod store;
 pub mod verify;
 
-pub use idempotency::{Idempotency, IdempotencyLayer, IdempotencyOutcome, KeyContext, Unchecked};
+pub use idempotency::{
+    Begin, ClaimGuard, Idempotency, IdempotencyEngine, IdempotencyLayer, IdempotencyOutcome,
+    KeyContext, REPLAYED_HEADER, Unchecked,
+};
 pub use rejection::{JsonRejection, OnRejection, Rejection};
 pub use standard_webhooks;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{IdempotencyStore, MemoryStore};
-pub use verify::{VerifiedBody, VerifyWebhook, VerifyWebhookLayer};
+pub use verify::{VerifiableBody, VerifiedBody, VerifyWebhook, VerifyWebhookLayer};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -106,38 +106,65 @@ async fn every_rejection_has_its_status_and_json_body() {
     assert_eq!(calls.get(), 0);
 }
 
+/// A route whose handler counts its calls.
+fn counted_route(calls: &Calls) -> Router {
+    let counted = calls.clone();
+    Router::new().route(
+        "/webhooks",
+        post(move || async move {
+            counted.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            "handled"
+        }),
+    )
+}
+
+/// An endless body of `chunk`-byte chunks that counts how many were pulled from it.
+fn endless_counted(chunk: usize, pulled: &Arc<std::sync::atomic::AtomicUsize>) -> Body {
+    let pulled = pulled.clone();
+    let data = Bytes::from(vec![b'x'; chunk]);
+    Body::from_stream(futures_util::stream::repeat_with(move || {
+        pulled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok::<_, Infallible>(data.clone())
+    }))
+}
+
 #[tokio::test]
 async fn declared_content_length_over_the_limit_gets_413_at_once() {
     let calls = Calls::default();
-    let app = Router::new()
-        .route("/webhooks", post(|| async { "never" }))
-        .layer(VerifyWebhookLayer::new(verifier()).body_limit(1024));
+    let app = counted_route(&calls).layer(VerifyWebhookLayer::new(verifier()).body_limit(1024));
     // The body is a stream that never ends: only the header can have decided.
-    let endless =
-        futures_util::stream::repeat_with(|| Ok::<_, Infallible>(Bytes::from_static(&[b'x'; 512])));
+    let pulled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut req = delivery("msg_big", "");
-    *req.body_mut() = Body::from_stream(endless);
+    *req.body_mut() = endless_counted(512, &pulled);
     req.headers_mut()
         .insert("content-length", "1000000".parse().unwrap());
-    let res = tokio::time::timeout(Duration::from_secs(5), app.oneshot(req))
+    let res = tokio::time::timeout(Duration::from_secs(5), app.clone().oneshot(req))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body_json(res).await["error"], "payload_too_large");
+    assert_eq!(
+        pulled.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no byte read"
+    );
     assert_eq!(calls.get(), 0);
+    // The same route runs its handler for a delivery within the limit, so the count above
+    // could have moved.
+    let res = app.oneshot(delivery("msg_small", "{}")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(calls.get(), 1);
 }
 
 #[tokio::test]
 async fn chunked_body_growing_past_the_limit_gets_413_without_reading_the_rest() {
-    let app = Router::new()
-        .route("/webhooks", post(|| async { "never" }))
-        .layer(VerifyWebhookLayer::new(verifier()).body_limit(64 * 1024));
-    let endless = futures_util::stream::repeat_with(|| {
-        Ok::<_, Infallible>(Bytes::from_static(&[b'x'; 4096]))
-    });
+    let calls = Calls::default();
+    let app =
+        counted_route(&calls).layer(VerifyWebhookLayer::new(verifier()).body_limit(64 * 1024));
+    let pulled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut req = delivery("msg_chunked", "");
-    *req.body_mut() = Body::from_stream(endless);
+    *req.body_mut() = endless_counted(4096, &pulled);
     req.headers_mut().remove("content-length");
     let res = tokio::time::timeout(Duration::from_secs(5), app.oneshot(req))
         .await
@@ -148,6 +175,9 @@ async fn chunked_body_growing_past_the_limit_gets_413_without_reading_the_rest()
         res.extensions().get(),
         Some(&Rejection::PayloadTooLarge { limit: 64 * 1024 })
     );
+    // 16 chunks reach the limit; the 17th goes past it, and reading stops there.
+    assert_eq!(pulled.load(std::sync::atomic::Ordering::SeqCst), 17);
+    assert_eq!(calls.get(), 0);
 }
 
 #[tokio::test]
@@ -247,7 +277,7 @@ async fn rotation_accepts_both_secrets_through_the_layer() {
         .build()
         .unwrap();
     let app = Router::new()
-        .route("/webhooks", post(|standard_webhooks_tower::extract::Verified(v): standard_webhooks_tower::extract::Verified| async move { v.key_index().to_string() }))
+        .route("/webhooks", post(|standard_webhooks_tower::extract::VerifiedDelivery(v): standard_webhooks_tower::extract::VerifiedDelivery| async move { v.key_index().to_string() }))
         .layer(VerifyWebhookLayer::new(verifier));
     let res = app
         .clone()
@@ -267,10 +297,10 @@ async fn rotation_accepts_both_secrets_through_the_layer() {
 
 #[tokio::test]
 async fn extractors_without_the_layer_answer_500_not_the_handler() {
-    use standard_webhooks_tower::extract::{Verified, WebhookJson};
+    use standard_webhooks_tower::extract::{VerifiedDelivery, WebhookJson};
     let app = Router::new().route(
         "/webhooks",
-        post(|_: Verified, WebhookJson(_): WebhookJson<serde_json::Value>| async { "ran" }),
+        post(|_: VerifiedDelivery, WebhookJson(_): WebhookJson<serde_json::Value>| async { "ran" }),
     );
     let res = app.oneshot(delivery("msg_x", "{}")).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -298,7 +328,43 @@ async fn webhook_json_parses_the_verified_bytes_and_rejects_bad_json_with_422() 
     assert_eq!(body_bytes(res).await, "EV42");
     let res = app.oneshot(delivery("msg_j2", "not json")).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body_json(res).await["error"], "invalid_webhook_json");
+    assert_eq!(body_json(res).await["error"], "invalid_webhook_body");
+}
+
+#[tokio::test]
+async fn a_handler_gets_the_typed_event_and_the_exact_raw_bytes_together() {
+    use standard_webhooks_tower::{
+        VerifiedBody,
+        extract::{VerifiedDelivery, WebhookJson},
+    };
+    #[derive(serde::Deserialize)]
+    struct Event {
+        id: String,
+    }
+    let app = Router::new()
+        .route(
+            "/webhooks",
+            post(
+                |VerifiedDelivery(d): VerifiedDelivery,
+                 WebhookJson(e): WebhookJson<Event>,
+                 VerifiedBody(raw): VerifiedBody,
+                 body: Bytes| async move {
+                    assert_eq!(raw, body, "the extension and the body are the same bytes");
+                    format!(
+                        "{} {} {}",
+                        d.id().unwrap(),
+                        e.id,
+                        String::from_utf8_lossy(&raw)
+                    )
+                },
+            ),
+        )
+        .layer(VerifyWebhookLayer::new(verifier()));
+    // White space and key order a re-serialisation would lose.
+    let raw = "{ \"id\" :\t\"EV7\" }";
+    let res = app.oneshot(delivery("msg_raw", raw)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_bytes(res).await, format!("msg_raw EV7 {raw}"));
 }
 
 /// A store that never answers, or answers with an error: the failure cases of a real store
@@ -448,10 +514,9 @@ async fn plain_hyper_with_service_builder() {
     let calls = Calls::default();
     let counted = calls.clone();
     let service = ServiceBuilder::new()
-        // hyper's body type cannot be rebuilt from bytes; axum's Body can.
-        .map_request(|req: Request<hyper::body::Incoming>| req.map(Body::new))
+        // hyper's own body type, with no conversion before the layers.
         .layer(webhook_layer(verifier(), MemoryStore::new()))
-        .service_fn(move |req: Request<Body>| {
+        .service_fn(move |req: Request<http_body_util::Full<Bytes>>| {
             let counted = counted.clone();
             async move {
                 counted.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

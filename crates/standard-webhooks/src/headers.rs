@@ -11,13 +11,30 @@ use std::marker::PhantomData;
 pub trait HeaderSource {
     /// The value of the header `name` (given in lowercase), if present.
     fn header(&self, name: &str) -> Option<&[u8]>;
+
+    /// The values of three headers at once (a family's id, timestamp and signature), as
+    /// [`header`](Self::header) gives each. The default looks each up in turn; a source that
+    /// can find all three in one pass over its headers does so.
+    fn headers(&self, names: [&str; 3]) -> [Option<&[u8]>; 3] {
+        names.map(|name| self.header(name))
+    }
 }
 
 impl<H: HeaderSource + ?Sized> HeaderSource for &H {
     fn header(&self, name: &str) -> Option<&[u8]> {
         (**self).header(name)
     }
+
+    fn headers(&self, names: [&str; 3]) -> [Option<&[u8]>; 3] {
+        (**self).headers(names)
+    }
 }
+
+/// Up to this many distinct names, one pass over a `HeaderMap` finds a family's three headers
+/// sooner than three hashed look-ups (each hashes the name byte by byte); real deliveries carry
+/// about ten headers.
+#[cfg(feature = "http")]
+const SCAN_LIMIT: usize = 24;
 
 #[cfg(feature = "http")]
 impl HeaderSource for http::HeaderMap {
@@ -34,11 +51,39 @@ impl HeaderSource for http::HeaderMap {
             HeaderName::from_static("svix-signature"),
             HeaderName::from_static("openphone-signature"),
         ];
-        match KNOWN.iter().find(|known| known.as_str() == name) {
+        // A match on literals compiles to length checks and short fixed-size compares.
+        let known = match name {
+            "webhook-id" => Some(&KNOWN[0]),
+            "webhook-timestamp" => Some(&KNOWN[1]),
+            "webhook-signature" => Some(&KNOWN[2]),
+            "svix-id" => Some(&KNOWN[3]),
+            "svix-timestamp" => Some(&KNOWN[4]),
+            "svix-signature" => Some(&KNOWN[5]),
+            "openphone-signature" => Some(&KNOWN[6]),
+            _ => None,
+        };
+        match known {
             Some(known) => self.get(known),
             None => self.get(name),
         }
         .map(http::HeaderValue::as_bytes)
+    }
+
+    fn headers(&self, names: [&str; 3]) -> [Option<&[u8]>; 3] {
+        if self.keys_len() > SCAN_LIMIT {
+            return names.map(|name| self.header(name));
+        }
+        let mut found = [None; 3];
+        for (name, value) in self {
+            let name = name.as_str();
+            for (slot, wanted) in found.iter_mut().zip(names) {
+                // The first value of a name, as `get` gives it.
+                if slot.is_none() && name == wanted {
+                    *slot = Some(value.as_bytes());
+                }
+            }
+        }
+        found
     }
 }
 
@@ -127,6 +172,29 @@ mod tests {
         let h = [("Webhook-ID", "a"), ("webhook-id", "b")];
         assert_eq!(h.header("webhook-id"), Some(&b"a"[..]));
         assert_eq!(h.header("webhook-timestamp"), None);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn one_pass_and_hashed_look_ups_agree() {
+        let mut small = http::HeaderMap::new();
+        small.append("webhook-id", http::HeaderValue::from_static("one"));
+        small.append("content-type", http::HeaderValue::from_static("json"));
+        small.append("webhook-id", http::HeaderValue::from_static("two"));
+        small.append("webhook-signature", http::HeaderValue::from_static("sig"));
+        let mut large = small.clone();
+        for i in 0..SCAN_LIMIT {
+            large.append(
+                http::HeaderName::from_bytes(format!("x-filler-{i}").as_bytes()).unwrap(),
+                http::HeaderValue::from_static("x"),
+            );
+        }
+        assert!(large.keys_len() > SCAN_LIMIT);
+        let names = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+        let expected = [Some(&b"one"[..]), None, Some(&b"sig"[..])];
+        assert_eq!(small.headers(names), expected);
+        assert_eq!(large.headers(names), expected);
+        assert_eq!(names.map(|n| small.header(n)), expected);
     }
 
     #[cfg(feature = "http")]

@@ -10,6 +10,7 @@ use base64::engine::{
 mod ed25519;
 mod error;
 pub mod headers;
+mod keyed;
 mod secret;
 mod verifier;
 

@@ -6,7 +6,9 @@ use base64::Engine as _;
 use hmac::KeyInit;
 use zeroize::Zeroizing;
 
-use crate::{HmacSha256, SIGNATURE_LEN, STANDARD, STANDARD_LENIENT, error::SecretError};
+use crate::{
+    HmacSha256, SIGNATURE_LEN, STANDARD, STANDARD_LENIENT, error::SecretError, keyed::KeyedStates,
+};
 
 const WHSEC_PREFIX: &str = "whsec_";
 
@@ -188,7 +190,10 @@ impl fmt::Debug for LegacySecret {
 #[derive(Clone)]
 pub(crate) struct HmacKey {
     key: Zeroizing<Vec<u8>>,
+    /// For signing (and an independent check of `states` in the tests).
     pub(crate) mac: HmacSha256,
+    /// For verifying: the key's inner and outer SHA-256 states.
+    pub(crate) states: KeyedStates,
 }
 
 impl HmacKey {
@@ -201,6 +206,7 @@ impl HmacKey {
         Ok(Self {
             key: Zeroizing::new(key.to_vec()),
             mac,
+            states: KeyedStates::new(key),
         })
     }
 
@@ -212,6 +218,7 @@ impl HmacKey {
         block[..32].copy_from_slice(&key[..]);
         Self {
             mac: HmacSha256::new(&(*block).into()),
+            states: KeyedStates::new(&key[..]),
             key: Zeroizing::new(key.to_vec()),
         }
     }

@@ -316,10 +316,12 @@ impl Verifier {
         // Each family's three headers are read once, and the first family with any of them
         // present is used alone.
         let family = [&WEBHOOK, &SVIX].into_iter().find_map(|fam| {
+            let [id, timestamp, signature] =
+                headers.headers([fam.id, fam.timestamp, fam.signature]);
             let found = FamilyHeaders {
-                id: headers.header(fam.id),
-                timestamp: headers.header(fam.timestamp),
-                signature: headers.header(fam.signature),
+                id,
+                timestamp,
+                signature,
             };
             (found.id.is_some() || found.timestamp.is_some() || found.signature.is_some())
                 .then_some((fam, found))
@@ -355,41 +357,49 @@ impl Verifier {
         check_tolerance(timestamp, now, self.tolerance)?;
         let signatures = get(found.signature, family.signature)?;
 
-        // The entries as (version, base64) pairs; entries without a comma are skipped.
-        let entries = || {
-            signatures
-                .split(|&b| b == b' ')
-                .filter(|e| !e.is_empty())
-                .filter_map(|e| {
-                    let comma = e.iter().position(|&b| b == b',')?;
-                    Some((&e[..comma], &e[comma + 1..]))
-                })
+        // The entries as (version, base64) pairs; entries without a comma are skipped. The
+        // common header holds one entry and no space: it is taken whole, without splitting.
+        let single = !signatures.contains(&b' ');
+        let entries = || Entries {
+            rest: signatures,
+            single,
         };
         // First bound the work and see which schemes are present, decoding nothing.
-        let (mut saw_v1, mut saw_v1a) = (false, false);
-        for (i, entry) in signatures
-            .split(|&b| b == b' ')
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
-            if i == MAX_SIGNATURES {
-                return Err(VerifyError::MalformedHeader {
-                    name: family.signature,
-                    reason: "too many signatures",
-                });
+        let (saw_v1, saw_v1a) = if single {
+            (
+                signatures.starts_with(b"v1,"),
+                signatures.starts_with(b"v1a,"),
+            )
+        } else {
+            let (mut saw_v1, mut saw_v1a) = (false, false);
+            for (i, entry) in signatures
+                .split(|&b| b == b' ')
+                .filter(|e| !e.is_empty())
+                .enumerate()
+            {
+                if i == MAX_SIGNATURES {
+                    return Err(VerifyError::MalformedHeader {
+                        name: family.signature,
+                        reason: "too many signatures",
+                    });
+                }
+                saw_v1 |= entry.starts_with(b"v1,");
+                saw_v1a |= entry.starts_with(b"v1a,");
             }
-            saw_v1 |= entry.starts_with(b"v1,");
-            saw_v1a |= entry.starts_with(b"v1a,");
-        }
+            (saw_v1, saw_v1a)
+        };
 
         // One HMAC per configured key, however many entries there are; each entry is decoded
         // into a small stack buffer as it is compared (unknown versions are skipped).
         if saw_v1 {
             for (key_index, secret) in self.secrets.iter().enumerate() {
-                let tag = v1_tag(&secret.0.mac, id.as_bytes(), ts_text, body);
+                let tag = secret
+                    .0
+                    .states
+                    .tag(&[id.as_bytes(), b".", ts_text, b".", body]);
                 let matched = entries().filter(|(v, _)| *v == b"v1").any(|(_, sig)| {
                     let mut candidate = [0u8; SIGNATURE_LEN];
-                    decode_sig(sig, &mut candidate) && bool::from(candidate.ct_eq(&tag))
+                    decode_sig(sig, &mut candidate) && ct_eq(&candidate, &tag)
                 });
                 if matched {
                     return Ok(Verified {
@@ -499,8 +509,8 @@ impl Verifier {
                 continue;
             }
             for (key_index, key) in self.legacy.iter().enumerate() {
-                let expected = legacy_tag(&key.0.mac, ts_text, body);
-                if bool::from(expected[..].ct_eq(&tag)) {
+                let expected = key.0.states.tag(&[ts_text, b".", body]);
+                if ct_eq(&expected, &tag) {
                     return Ok(Verified {
                         id: None,
                         timestamp,
@@ -542,8 +552,57 @@ pub(crate) fn legacy_tag(mac: &HmacSha256, ts: &[u8], body: &[u8]) -> [u8; SIGNA
     mac.finalize().into_bytes().into()
 }
 
+/// The `VERSION,BASE64` entries of a signature header as (version, base64) pairs: split on
+/// spaces, empty entries and entries without a comma skipped; a header known to hold no space
+/// is one entry.
+struct Entries<'h> {
+    rest: &'h [u8],
+    single: bool,
+}
+
+impl<'h> Iterator for Entries<'h> {
+    type Item = (&'h [u8], &'h [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let entry = if self.single {
+                std::mem::take(&mut self.rest)
+            } else {
+                let end = self
+                    .rest
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .unwrap_or(self.rest.len());
+                let (entry, tail) = self.rest.split_at(end);
+                self.rest = tail.get(1..).unwrap_or_default();
+                entry
+            };
+            if let Some(comma) = entry.iter().position(|&b| b == b',') {
+                return Some((&entry[..comma], &entry[comma + 1..]));
+            }
+        }
+    }
+}
+
+/// Constant-time equality of two MACs: every byte is compared, with no branch on their values.
+fn ct_eq(a: &[u8; SIGNATURE_LEN], b: &[u8; SIGNATURE_LEN]) -> bool {
+    // An OR of XORs has no early exit (and vectorises); only its final test goes through
+    // `subtle`'s barrier, instead of one barrier per byte.
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    bool::from(diff.ct_eq(&0))
+}
+
 /// Decode one base64 signature into `out`; true only when it is exactly `out`'s length.
 fn decode_sig<const N: usize>(sig: &[u8], out: &mut [u8; N]) -> bool {
+    if N == SIGNATURE_LEN {
+        let mut tag = [0u8; SIGNATURE_LEN];
+        let ok = decode_tag(sig, &mut tag);
+        out.iter_mut().zip(tag).for_each(|(o, t)| *o = t);
+        return ok;
+    }
     if sig.len() > MAX_SIGNATURE_B64_LEN {
         return false;
     }
@@ -554,6 +613,45 @@ fn decode_sig<const N: usize>(sig: &[u8], out: &mut [u8; N]) -> bool {
     }
 }
 
+/// Each byte's value as a standard base64 symbol, or `0xff`.
+static BASE64: [u8; 256] = {
+    let mut table = [0xff_u8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Decode the base64 of a 32-byte MAC, as `STANDARD_LENIENT` does (padded or not, standard
+/// alphabet, the unused low bits of the last symbol zero), without its general machinery: 43
+/// symbols, and an optional `=`.
+fn decode_tag(sig: &[u8], out: &mut [u8; SIGNATURE_LEN]) -> bool {
+    let sig = match sig {
+        [symbols @ .., b'='] if symbols.len() == 43 => symbols,
+        _ if sig.len() == 43 => sig,
+        _ => return false,
+    };
+    let value = |c: u8| u32::from(BASE64[usize::from(c)]);
+    // Any invalid symbol sets bit 7 of `bad`; valid ones are under 64.
+    let mut bad = 0u32;
+    let (quads, tail) = sig.as_chunks::<4>();
+    for (quad, bytes) in quads.iter().zip(out.chunks_exact_mut(3)) {
+        let [a, b, c, d] = quad.map(value);
+        bad |= a | b | c | d;
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        bytes.copy_from_slice(&n.to_be_bytes()[1..]);
+    }
+    let [a, b, c] = [tail[0], tail[1], tail[2]].map(value);
+    bad |= a | b | c;
+    let n = (a << 12) | (b << 6) | c;
+    out[30] = (n >> 10) as u8;
+    out[31] = (n >> 2) as u8;
+    bad & 0x80 == 0 && n & 0b11 == 0
+}
+
 fn parse_id<'h>(name: &'static str, raw: &'h [u8]) -> Result<&'h str, VerifyError> {
     let malformed = |reason| VerifyError::MalformedHeader { name, reason };
     if raw.is_empty() {
@@ -562,7 +660,8 @@ fn parse_id<'h>(name: &'static str, raw: &'h [u8]) -> Result<&'h str, VerifyErro
     if raw.len() > MAX_ID_LEN {
         return Err(malformed("longer than 256 bytes"));
     }
-    if !raw.iter().all(|b| b.is_ascii_graphic()) {
+    // A fold without early exit, which vectorises; ids are valid, so nothing is lost.
+    if !raw.iter().fold(true, |ok, b| ok & b.is_ascii_graphic()) {
         return Err(malformed("not printable ASCII"));
     }
     std::str::from_utf8(raw).map_err(|_| malformed("not printable ASCII"))
@@ -602,6 +701,67 @@ fn check_tolerance(timestamp: u64, now: u64, tolerance: Duration) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lenient(sig: &[u8]) -> Option<[u8; SIGNATURE_LEN]> {
+        let mut buf = [0u8; 66];
+        match STANDARD_LENIENT.decode_slice(sig, &mut buf) {
+            Ok(SIGNATURE_LEN) => buf[..SIGNATURE_LEN].try_into().ok(),
+            _ => None,
+        }
+    }
+
+    fn fast(sig: &[u8]) -> Option<[u8; SIGNATURE_LEN]> {
+        let mut out = [0u8; SIGNATURE_LEN];
+        decode_tag(sig, &mut out).then_some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tag_decoding_agrees_with_the_base64_crate(
+            tag in proptest::array::uniform32(proptest::prelude::any::<u8>()),
+            padded in proptest::prelude::any::<bool>(),
+            edit in proptest::option::of((0usize..44, proptest::prelude::any::<u8>())),
+        ) {
+            let mut text = crate::STANDARD.encode(tag).into_bytes();
+            if !padded {
+                text.pop();
+            }
+            if let Some((at, byte)) = edit {
+                if at < text.len() {
+                    text[at] = byte;
+                } else {
+                    text.push(byte);
+                }
+            }
+            proptest::prop_assert_eq!(fast(&text), lenient(&text), "{:?}", String::from_utf8_lossy(&text));
+        }
+    }
+
+    #[test]
+    fn tag_decoding_edge_cases_agree_with_the_base64_crate() {
+        let good = crate::STANDARD.encode([0xabu8; 32]);
+        let cases: Vec<Vec<u8>> = vec![
+            good.clone().into_bytes(),
+            good.trim_end_matches('=').as_bytes().to_vec(),
+            format!("{good}=").into_bytes(),
+            format!("{}==", good.trim_end_matches('=')).into_bytes(),
+            good.replace('q', "-").into_bytes(),
+            good.replace('/', "_").into_bytes(),
+            // The last symbol with its unused bits set.
+            format!("{}9=", &good[..42]).into_bytes(),
+            format!("{}8", &good[..42]).into_bytes(),
+            Vec::new(),
+            b"=".repeat(44),
+        ];
+        for case in cases {
+            assert_eq!(
+                fast(&case),
+                lenient(&case),
+                "{:?}",
+                String::from_utf8_lossy(&case)
+            );
+        }
+    }
 
     #[test]
     fn timestamps_are_digits_only() {

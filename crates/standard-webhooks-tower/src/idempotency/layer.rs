@@ -5,7 +5,7 @@ use http::HeaderMap;
 use standard_webhooks::Verified;
 use tower_layer::Layer;
 
-use super::{DEFAULT_LEASE, DEFAULT_RETENTION, DEFAULT_STORE_TIMEOUT, Idempotency};
+use super::{Idempotency, IdempotencyEngine};
 use crate::rejection::JsonRejection;
 
 /// What a key function sees of a request.
@@ -22,31 +22,24 @@ pub struct KeyContext<'a> {
 
 pub(super) type KeyFn = Arc<dyn Fn(&KeyContext<'_>) -> Option<String> + Send + Sync>;
 
-/// The layer's settings, shared by every service it builds.
-#[derive(Clone)]
-pub(super) struct Settings {
-    pub(super) namespace: String,
-    pub(super) lease: Duration,
-    pub(super) retention: Duration,
-    pub(super) store_timeout: Duration,
-    pub(super) fail_open: bool,
-    pub(super) run_to_completion: bool,
-    pub(super) key_fn: Option<KeyFn>,
-}
-
 /// Applies [`Idempotency`] to a service; see the [module docs](crate::idempotency).
+///
+/// A thin tower wrapper around an [`IdempotencyEngine`]: the engine runs the protocol, the
+/// layer finds each request's key and turns the engine's answers into responses.
 #[must_use]
 pub struct IdempotencyLayer<St: ?Sized, R = JsonRejection> {
-    store: Arc<St>,
-    settings: Settings,
+    engine: IdempotencyEngine<St>,
+    run_to_completion: bool,
+    key_fn: Option<KeyFn>,
     on_rejection: R,
 }
 
 impl<St: ?Sized, R: Clone> Clone for IdempotencyLayer<St, R> {
     fn clone(&self) -> Self {
         Self {
-            store: self.store.clone(),
-            settings: self.settings.clone(),
+            engine: self.engine.clone(),
+            run_to_completion: self.run_to_completion,
+            key_fn: self.key_fn.clone(),
             on_rejection: self.on_rejection.clone(),
         }
     }
@@ -54,16 +47,10 @@ impl<St: ?Sized, R: Clone> Clone for IdempotencyLayer<St, R> {
 
 impl<St: fmt::Debug + ?Sized, R: fmt::Debug> fmt::Debug for IdempotencyLayer<St, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.settings;
         f.debug_struct("IdempotencyLayer")
-            .field("store", &self.store)
-            .field("namespace", &s.namespace)
-            .field("lease", &s.lease)
-            .field("retention", &s.retention)
-            .field("store_timeout", &s.store_timeout)
-            .field("fail_open", &s.fail_open)
-            .field("run_to_completion", &s.run_to_completion)
-            .field("custom_key_fn", &s.key_fn.is_some())
+            .field("engine", &self.engine)
+            .field("run_to_completion", &self.run_to_completion)
+            .field("custom_key_fn", &self.key_fn.is_some())
             .field("on_rejection", &self.on_rejection)
             .finish()
     }
@@ -77,56 +64,56 @@ impl<St: ?Sized> IdempotencyLayer<St> {
     where
         St: Sized,
     {
-        Self::from_arc(Arc::new(store))
+        Self::from_engine(IdempotencyEngine::new(store))
     }
 
     /// As [`new`](Self::new), sharing a store that is already in an `Arc` (for example an
     /// `Arc<dyn IdempotencyStore>`).
     pub fn from_arc(store: Arc<St>) -> Self {
+        Self::from_engine(IdempotencyEngine::from_arc(store))
+    }
+
+    /// A layer over an engine you configured (and may share with code outside tower).
+    pub fn from_engine(engine: IdempotencyEngine<St>) -> Self {
         Self {
-            store,
-            settings: Settings {
-                namespace: "webhooks".to_owned(),
-                lease: DEFAULT_LEASE,
-                retention: DEFAULT_RETENTION,
-                store_timeout: DEFAULT_STORE_TIMEOUT,
-                fail_open: false,
-                run_to_completion: false,
-                key_fn: None,
-            },
+            engine,
+            run_to_completion: false,
+            key_fn: None,
             on_rejection: JsonRejection,
         }
     }
 }
 
 impl<St: ?Sized, R> IdempotencyLayer<St, R> {
+    /// The engine this layer runs.
+    pub fn engine(&self) -> &IdempotencyEngine<St> {
+        &self.engine
+    }
+
     /// The prefix of every key (default `webhooks`), so several endpoints can share a store.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.settings.namespace = namespace.into();
+        self.engine = self.engine.namespace(namespace);
         self
     }
 
-    /// How long one attempt holds a key without renewing it (default 15 s). The layer renews
-    /// the lease every third of it while the handler runs, so the lease outlives the handler
-    /// however long that takes; the lease is what a key stays claimed after the process holding
-    /// it died (or lost the store for longer than the lease). Keep the
-    /// [store timeout](Self::store_timeout) under a third of it.
+    /// How long one attempt holds a key without renewing it (default 15 s); see
+    /// [`IdempotencyEngine::lease`].
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.settings.lease = lease;
+        self.engine = self.engine.lease(lease);
         self
     }
 
     /// How long a completed key is remembered (default 76 h). It must outlive the sender's
     /// whole retry schedule.
     pub fn retention(mut self, retention: Duration) -> Self {
-        self.settings.retention = retention;
+        self.engine = self.engine.retention(retention);
         self
     }
 
     /// The bound on every store call (default 2 s); a call that takes longer counts as the
     /// store being unavailable.
     pub fn store_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.store_timeout = timeout;
+        self.engine = self.engine.store_timeout(timeout);
         self
     }
 
@@ -134,7 +121,7 @@ impl<St: ?Sized, R> IdempotencyLayer<St, R> {
     /// 503). Each such delivery is logged (feature `tracing`) and its request carries
     /// [`Unchecked`](super::Unchecked). A duplicate may then be processed twice.
     pub fn fail_open(mut self, fail_open: bool) -> Self {
-        self.settings.fail_open = fail_open;
+        self.engine = self.engine.fail_open(fail_open);
         self
     }
 
@@ -147,7 +134,7 @@ impl<St: ?Sized, R> IdempotencyLayer<St, R> {
     /// task of its own, so bound the number of handlers running yourself (for example with
     /// [`tower::limit::ConcurrencyLimitLayer`](https://docs.rs/tower/latest/tower/limit/struct.ConcurrencyLimitLayer.html)).
     pub fn run_to_completion(mut self, run_to_completion: bool) -> Self {
-        self.settings.run_to_completion = run_to_completion;
+        self.run_to_completion = run_to_completion;
         self
     }
 
@@ -157,15 +144,16 @@ impl<St: ?Sized, R> IdempotencyLayer<St, R> {
     where
         F: Fn(&KeyContext<'_>) -> Option<String> + Send + Sync + 'static,
     {
-        self.settings.key_fn = Some(Arc::new(f));
+        self.key_fn = Some(Arc::new(f));
         self
     }
 
     /// Build rejection responses (409, 503, 400) with `on_rejection` instead of the JSON default.
     pub fn on_rejection<R2>(self, on_rejection: R2) -> IdempotencyLayer<St, R2> {
         IdempotencyLayer {
-            store: self.store,
-            settings: self.settings,
+            engine: self.engine,
+            run_to_completion: self.run_to_completion,
+            key_fn: self.key_fn,
             on_rejection,
         }
     }
@@ -177,8 +165,9 @@ impl<S, St: ?Sized, R: Clone> Layer<S> for IdempotencyLayer<St, R> {
     fn layer(&self, inner: S) -> Self::Service {
         Idempotency {
             inner,
-            store: self.store.clone(),
-            settings: Arc::new(self.settings.clone()),
+            engine: self.engine.clone(),
+            run_to_completion: self.run_to_completion,
+            key_fn: self.key_fn.clone(),
             on_rejection: self.on_rejection.clone(),
         }
     }

@@ -1,6 +1,7 @@
 //! Idempotency: run each delivery's handler at most once to success, across replicas.
 //!
-//! [`IdempotencyLayer`] sits inside [`VerifyWebhookLayer`](crate::VerifyWebhookLayer) and
+//! [`IdempotencyEngine`] runs the protocol for any framework; [`IdempotencyLayer`] is its tower
+//! wrapper. The layer sits inside [`VerifyWebhookLayer`](crate::VerifyWebhookLayer) and
 //! follows the contract of SPEC section 4, "claim, then complete or release":
 //!
 //! | the store says | the layer | the sender sees |
@@ -54,9 +55,11 @@
 //! # let _ = app;
 //! ```
 
+mod engine;
 mod layer;
 mod service;
 
+pub use engine::{Begin, ClaimGuard, IdempotencyEngine, Recording};
 pub use layer::{IdempotencyLayer, KeyContext};
 pub use service::Idempotency;
 

@@ -107,19 +107,35 @@ return 0",
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: Connection,
+    connection: RedisConnection,
     prefix: String,
 }
 
-/// The connection kinds the store runs over.
+/// The store's connection to one Redis or a Redis Cluster: cheap to clone (clones share it),
+/// reconnecting by itself, with the store's timeouts. [`RedisStore::connection`] hands it out
+/// for other commands on the same Redis, so that an application opens one connection, not two.
+/// Use it through [`redis::aio::ConnectionLike`] (and so `redis::AsyncCommands`).
 #[derive(Clone)]
-enum Connection {
+#[non_exhaustive]
+pub enum RedisConnection {
+    /// One Redis server.
     Single(ConnectionManager),
+    /// A Redis Cluster.
     #[cfg(feature = "redis-cluster")]
     Cluster(redis::cluster_async::ClusterConnection),
 }
 
-impl ConnectionLike for Connection {
+impl fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Single(_) => "RedisConnection::Single",
+            #[cfg(feature = "redis-cluster")]
+            Self::Cluster(_) => "RedisConnection::Cluster",
+        })
+    }
+}
+
+impl ConnectionLike for RedisConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Self::Single(c) => c.req_packed_command(cmd),
@@ -155,7 +171,7 @@ impl RedisStore {
     /// timeouts.
     #[must_use]
     pub fn new(connection: ConnectionManager) -> Self {
-        Self::from_connection(Connection::Single(connection))
+        Self::from_connection(RedisConnection::Single(connection))
     }
 
     /// Connect to the Redis at `url` (e.g. `redis://127.0.0.1:6379`, `rediss://` for TLS when
@@ -251,7 +267,7 @@ impl RedisStore {
     #[cfg(feature = "redis-cluster")]
     #[must_use]
     pub fn cluster(connection: redis::cluster_async::ClusterConnection) -> Self {
-        Self::from_connection(Connection::Cluster(connection))
+        Self::from_connection(RedisConnection::Cluster(connection))
     }
 
     /// Connect to the Redis Cluster that `urls` (some or all of its nodes) belong to.
@@ -278,7 +294,7 @@ impl RedisStore {
         Ok(Self::cluster(connection))
     }
 
-    fn from_connection(connection: Connection) -> Self {
+    fn from_connection(connection: RedisConnection) -> Self {
         Self {
             connection,
             prefix: DEFAULT_PREFIX.to_owned(),
@@ -291,6 +307,13 @@ impl RedisStore {
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
+    }
+
+    /// The store's connection, for other commands on the same Redis (it is shared, not a new
+    /// one).
+    #[must_use]
+    pub fn connection(&self) -> RedisConnection {
+        self.connection.clone()
     }
 
     /// The key prefix.
@@ -402,9 +425,9 @@ fn millis(d: Duration) -> u64 {
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let connection = match self.connection {
-            Connection::Single(_) => "single",
+            RedisConnection::Single(_) => "single",
             #[cfg(feature = "redis-cluster")]
-            Connection::Cluster(_) => "cluster",
+            RedisConnection::Cluster(_) => "cluster",
         };
         f.debug_struct("RedisStore")
             .field("connection", &connection)

@@ -14,10 +14,11 @@
 //! Anything else is answered with a [`Rejection`](crate::Rejection) response (400, 401, 413):
 //! the inner service is not called.
 //!
-//! The inner service receives the same request body type as the layer, rebuilt from the
-//! buffered bytes, so that type must implement `From<Bytes>` (axum's `Body` and
-//! `http_body_util::Full<Bytes>` do). With plain hyper, map hyper's `Incoming` body to such a
-//! type before this layer, for example with `tower::ServiceBuilder::map_request`.
+//! The inner service receives a body rebuilt from the buffered bytes, of the type
+//! [`VerifiableBody`] names for the request's body: axum's `Body` stays `Body` (feature `axum`),
+//! so axum middleware and handlers inside the layer work unchanged, and hyper's `Incoming`
+//! (feature `hyper`) becomes `http_body_util::Full<Bytes>`, so a plain hyper service needs no
+//! conversion in front of the layer. Implement the trait for other body types.
 //!
 //! # Examples
 //!
@@ -44,8 +45,53 @@ mod service;
 pub use layer::VerifyWebhookLayer;
 pub use service::VerifyWebhook;
 
+use bytes::Bytes;
+use http_body::Body;
+use http_body_util::Full;
+
+use crate::BoxError;
+
 /// The default body limit: 1 MiB, well above any Quo event.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A request body the verification layer can buffer, and the body it hands the inner service
+/// in its place, rebuilt from the verified bytes.
+///
+/// Implemented for axum's `Body` (feature `axum`; rebuilt as itself), hyper's `Incoming`
+/// (feature `hyper`; rebuilt as `Full<Bytes>`), and `http_body_util::Full<Bytes>`.
+pub trait VerifiableBody: Body<Error: Into<BoxError>, Data: Send> {
+    /// The body the inner service receives.
+    type Rebuilt;
+
+    /// The inner service's body, holding exactly `bytes`.
+    fn rebuild(bytes: Bytes) -> Self::Rebuilt;
+}
+
+impl VerifiableBody for Full<Bytes> {
+    type Rebuilt = Self;
+
+    fn rebuild(bytes: Bytes) -> Self {
+        Full::new(bytes)
+    }
+}
+
+#[cfg(feature = "axum")]
+impl VerifiableBody for axum::body::Body {
+    type Rebuilt = Self;
+
+    fn rebuild(bytes: Bytes) -> Self {
+        Self::from(bytes)
+    }
+}
+
+#[cfg(feature = "hyper")]
+impl VerifiableBody for hyper::body::Incoming {
+    type Rebuilt = Full<Bytes>;
+
+    fn rebuild(bytes: Bytes) -> Full<Bytes> {
+        Full::new(bytes)
+    }
+}
 
 /// The verified request body, in the request's extensions: the exact bytes that were verified.
 ///

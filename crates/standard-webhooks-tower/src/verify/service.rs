@@ -3,14 +3,12 @@ use std::{
     task::{Context, Poll},
 };
 
-use bytes::Bytes;
 use http::{Request, Response, header};
-use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use standard_webhooks::Verifier;
 use tower_service::Service;
 
-use super::VerifiedBody;
+use super::{VerifiableBody, VerifiedBody};
 use crate::{
     BoxError, ResponseFuture,
     rejection::{JsonRejection, OnRejection, Rejection, respond},
@@ -28,10 +26,10 @@ pub struct VerifyWebhook<S, R = JsonRejection> {
 
 impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for VerifyWebhook<S, R>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S: Service<Request<ReqBody::Rebuilt>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
-    ReqBody: Body + From<Bytes> + Send + 'static,
+    ReqBody: VerifiableBody + Send + 'static,
     ReqBody::Data: Send,
     ReqBody::Error: Into<BoxError>,
     ResBody: Send + 'static,
@@ -80,7 +78,7 @@ where
             parts.extensions.insert(verified.clone());
             parts.extensions.insert(VerifiedBody(bytes.clone()));
             let mut res = inner
-                .call(Request::from_parts(parts, ReqBody::from(bytes)))
+                .call(Request::from_parts(parts, ReqBody::rebuild(bytes)))
                 .await?;
             // Outer layers (logging, metrics) see which delivery this answer is for.
             res.extensions_mut().insert(verified);

@@ -20,7 +20,7 @@ use axum::{
 use http_body_util::BodyExt;
 use standard_webhooks::{LegacySecret, Secret, Verifier};
 use standard_webhooks_tower::{
-    IdempotencyLayer, IdempotencyStore, VerifyWebhookLayer, extract::Verified,
+    IdempotencyLayer, IdempotencyStore, VerifyWebhookLayer, extract::VerifiedDelivery,
 };
 use tower::ServiceBuilder;
 
@@ -94,7 +94,7 @@ impl Calls {
 
 async fn handler(
     State(calls): State<Calls>,
-    Verified(verified): Verified,
+    VerifiedDelivery(verified): VerifiedDelivery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
