@@ -493,8 +493,56 @@
       }
     }
 
-    setView("Webhooks", h("h1", null, "Webhooks"), details, list);
+    // Legacy webhooks (`/v1/webhooks`), shown while a migration rehearsal runs both systems.
+    // Quo's legacy API has no update, rotation or delivery history, so neither has this list.
+    const legacyList = h("div", { class: "legacy-list", "aria-live": "off" });
+
+    async function loadLegacy() {
+      const answer = await api("GET", "/v1/webhooks");
+      const webhooks = answer.data || [];
+      refill(legacyList, webhooks.length
+        ? webhooks.map(legacyCard)
+        : [h("p", { class: "muted" }, "None. Legacy webhooks are created through the legacy API (`/v1/webhooks/messages` and the other families).")]);
+    }
+
+    function legacyCard(webhook) {
+      const numbers = webhook.resourceIds || [];
+      const all = !numbers.length || (numbers.length === 1 && numbers[0] === "*");
+      return h("article", { class: "card legacy-webhook", "data-id": webhook.id },
+        h("header", null,
+          h("h3", null, webhook.label || h("span", { class: "muted" }, "(no label)")),
+          badge(webhook.status),
+          h("span", { class: "muted" }, `#${webhook.id}`)),
+        facts([
+          ["URL", h("code", null, webhook.url)],
+          ["Events", webhook.events.join(", ")],
+          ["Phone numbers", all ? "every number" : numbers.join(", ")],
+          ["Created", time(webhook.createdAt)],
+        ]),
+        h("div", { class: "actions" },
+          h("button", {
+            type: "button",
+            class: "danger",
+            onclick: async () => {
+              try {
+                const sure = await confirmDialog(`Delete legacy webhook ${webhook.id}?`,
+                  `${webhook.url} stops receiving legacy events. This cannot be undone.`, "Delete", true);
+                if (!sure) return;
+                await api("DELETE", `/v1/webhooks/${encodeURIComponent(webhook.id)}`);
+                notify(`Legacy webhook ${webhook.id} deleted.`);
+                await loadLegacy();
+              } catch (e) { notify(e.message, true); }
+            },
+          }, "Delete")));
+    }
+
+    setView("Webhooks", h("h1", null, "Webhooks"), details, list,
+      h("section", { class: "legacy", "aria-labelledby": "legacy-heading" },
+        h("h2", { id: "legacy-heading" }, "Legacy webhooks"),
+        h("p", { class: "muted" }, "Signed with openphone-signature; no delivery history, as at Quo."),
+        legacyList));
     load().catch((e) => notify(e.message, true));
+    loadLegacy().catch((e) => notify(e.message, true));
     return { stop() {} };
   }
 
@@ -700,6 +748,10 @@
     const type = h("select", { id: "trigger-type" }, EVENT_TYPES.map((t) => h("option", { value: t }, t)));
     const phone = h("input", { type: "text", id: "trigger-phone", placeholder: "PNabc123" });
     const data = h("textarea", { id: "trigger-data", placeholder: "{\"resource\": {\"duration\": 7}}" });
+    const system = h("select", { id: "trigger-system" },
+      h("option", { value: "" }, "both systems (new and legacy), as during a migration"),
+      h("option", { value: "new" }, "new webhooks only"),
+      h("option", { value: "legacy" }, "legacy webhooks only"));
     const error = h("p", { class: "error", role: "alert" });
     const result = h("div", { "aria-live": "polite" });
     const form = h("form", {
@@ -709,6 +761,7 @@
         error.textContent = "";
         const payload = { type: type.value };
         if (phone.value.trim()) payload.phoneNumberId = phone.value.trim();
+        if (system.value) payload.only = system.value;
         if (data.value.trim()) {
           try { payload.data = JSON.parse(data.value); } catch (e) {
             error.textContent = `The data is not JSON: ${e.message}`;
@@ -719,14 +772,20 @@
         try {
           const answer = await api("POST", "/emulator/events", payload);
           const { event: sent, deliveries } = answer.data;
+          const legacy = answer.data.legacyWebhooks || [];
+          const items = [
+            ...deliveries.map((d) => h("li", null,
+              h("a", { href: deliveryHref(d.webhookId, d.id) }, `Delivery ${d.id}`), ` to webhook ${d.webhookId}`)),
+            ...legacy.map((id) => h("li", { class: "legacy-target" }, `Legacy delivery to ${id} (openphone-signature; no history)`)),
+          ];
           result.replaceChildren(h("section", { class: "panel" },
             h("h2", null, `Event ${sent.id} (${sent.type})`),
-            deliveries.length
-              ? h("ul", null, deliveries.map((d) => h("li", null,
-                h("a", { href: deliveryHref(d.webhookId, d.id) }, `Delivery ${d.id}`), ` to webhook ${d.webhookId}`)))
+            items.length
+              ? h("ul", null, items)
               : h("p", { class: "muted" }, "No enabled webhook is subscribed to it: nothing was sent."),
             h("details", null, h("summary", null, "The event as sent"), h("pre", null, JSON.stringify(sent, null, 2)))));
-          notify(`Event triggered: ${deliveries.length} deliver${deliveries.length === 1 ? "y" : "ies"}.`);
+          const count = deliveries.length + legacy.length;
+          notify(`Event triggered: ${count} deliver${count === 1 ? "y" : "ies"}.`);
         } catch (e) {
           error.textContent = e.message;
         }
@@ -734,12 +793,13 @@
     },
     field("Event type", type),
     field("Phone number id", phone, "(optional; webhooks filtered on phone numbers hear only theirs)"),
+    field("Deliver through", system),
     field("Data merged into the sample's data", data, "(optional JSON)"),
     error,
     h("button", { type: "submit", class: "primary" }, "Trigger event"));
     setView("Trigger an event",
       h("h1", null, "Trigger an event"),
-      h("p", { class: "muted" }, "Makes an event happen, built from Quo's documented sample of its type, and delivers it to every enabled webhook subscribed to it."),
+      h("p", { class: "muted" }, "Makes an event happen, built from Quo's documented sample of its type, and delivers it to every enabled webhook subscribed to it: new webhooks in the new envelope, legacy ones in the legacy envelope with the same ids, as while a migration runs both."),
       form, result);
     return { stop() {} };
   }

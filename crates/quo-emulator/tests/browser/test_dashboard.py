@@ -4,7 +4,9 @@ Starts `quo-webhooks emulator` (in memory, retries 3 s apart, no jitter) and a l
 that answers 500 to the first two attempts of each delivery and 200 to the rest, then: logs in,
 creates a webhook, edits it, triggers an event, watches its delivery go from sending to success
 in three attempts, opens it, retries it and sees the manual attempt, sends a test event, rotates
-the key, disables and deletes the webhook. Saves a screenshot of each page to --docs.
+the key, disables and deletes the webhook; then sees a legacy webhook listed, triggers an event
+through each system alone (the legacy delivery arrives signed with openphone-signature) and
+deletes it. Saves a screenshot of each page to --docs.
 
 Run by run.sh (which installs chromium and Playwright); exits non-zero on any failure.
 """
@@ -39,6 +41,7 @@ class Receiver(http.server.ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), ReceiverHandler)
         self.attempts = {}
+        self.legacy = []  # (openphone-signature, body) of each legacy delivery
         self.lock = threading.Lock()
 
     @property
@@ -49,7 +52,16 @@ class Receiver(http.server.ThreadingHTTPServer):
 class ReceiverHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("content-length", "0"))
-        self.rfile.read(length)
+        raw = self.rfile.read(length)
+        legacy_signature = self.headers.get("openphone-signature")
+        if legacy_signature is not None:
+            # The legacy system has no webhook-id: record it and accept it at once.
+            with self.server.lock:
+                self.server.legacy.append((legacy_signature, json.loads(raw)))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         delivery = self.headers.get("webhook-id", "")
         with self.server.lock:
             n = self.server.attempts.get(delivery, 0) + 1
@@ -390,6 +402,47 @@ def drive(page, args, base, receiver):
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page.locator("article.webhook")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("No webhooks yet")
+
+    # -- legacy webhooks: listed on the webhooks page, reached through the trigger form's choice
+    # of system, deleted with confirmation
+    request = urllib.request.Request(
+        base + "/v1/webhooks/messages",
+        data=json.dumps({"url": receiver.url, "events": ["message.received"], "label": "Legacy receiver"}).encode(),
+        headers={"Authorization": API_KEY, "content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201
+        legacy_id = json.load(response)["data"]["id"]
+    page.reload()
+    legacy_card = page.locator(f"article.legacy-webhook[data-id='{legacy_id}']")
+    expect(legacy_card).to_contain_text("Legacy receiver")
+    expect(legacy_card).to_contain_text("message.received")
+    expect(legacy_card.locator(".badge")).to_have_text("enabled")
+
+    page.get_by_role("link", name="Trigger an event").click()
+    page.get_by_label("Event type").select_option("message.received")
+    page.get_by_label("Deliver through").select_option("new")
+    page.get_by_role("button", name="Trigger event").click()
+    expect(page.locator("main")).to_contain_text("nothing was sent")
+    page.get_by_label("Deliver through").select_option("legacy")
+    page.get_by_role("button", name="Trigger event").click()
+    expect(page.locator("li.legacy-target")).to_have_text(re.compile(f"Legacy delivery to {legacy_id}"))
+    shot(page, args.docs, "trigger-legacy")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not receiver.legacy:
+        time.sleep(0.1)
+    with receiver.lock:
+        assert len(receiver.legacy) == 1, receiver.legacy
+        signature, payload = receiver.legacy[0]
+    assert signature.startswith("hmac;1;"), signature
+    assert payload["type"] == "message.received" and "object" in payload["data"], payload
+
+    page.get_by_role("link", name="Webhooks").first.click()
+    legacy_card = page.locator(f"article.legacy-webhook[data-id='{legacy_id}']")
+    legacy_card.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator("article.legacy-webhook")).to_have_count(0)
+    expect(page.locator("section.legacy")).to_contain_text("None.")
 
     # -- signing out forgets the key
     page.get_by_role("button", name="Sign out").click()
