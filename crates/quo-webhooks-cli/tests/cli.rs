@@ -4,13 +4,14 @@
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
-    process::{Child, Command, Output, Stdio},
+    net::{SocketAddr, TcpListener},
+    process::{Command, Output},
     sync::{Arc, Mutex},
     thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
+use test_support::process::{Process, free_port, http_get, wait_until};
 use test_support::{RedisCluster, RedisServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_quo-webhooks");
@@ -39,12 +40,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A running `serve`, killed on drop. Its standard output and error are collected by threads.
+/// A running `serve` (killed on drop) and the address it announced.
 struct Serve {
-    child: Child,
+    proc: Process,
     addr: SocketAddr,
-    out: Arc<Mutex<Vec<String>>>,
-    err: Arc<Mutex<Vec<String>>>,
 }
 
 impl Serve {
@@ -53,48 +52,13 @@ impl Serve {
     }
 
     fn start_with(mut command: Command, args: &[&str]) -> Self {
-        let mut child = command
+        command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn serve");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let err = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        let err_lines = err.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("listening on http://") {
-                    let addr = rest.split('/').next().unwrap().to_owned();
-                    let _ = tx.send(addr);
-                }
-                err_lines.lock().unwrap().push(line);
-            }
-        });
-        let stdout = child.stdout.take().unwrap();
-        let out_lines = out.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                out_lines.lock().unwrap().push(line);
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(addr) => addr.parse().unwrap(),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("serve did not start: {:?}", err.lock().unwrap());
-            }
-        };
-        Self {
-            child,
-            addr,
-            out,
-            err,
-        }
+            .args(args);
+        let mut proc = Process::spawn(command);
+        let addr = proc.address_after("listening on http://");
+        Self { proc, addr }
     }
 
     fn url(&self) -> String {
@@ -102,16 +66,15 @@ impl Serve {
     }
 
     fn events(&self) -> Vec<serde_json::Value> {
-        self.out
-            .lock()
-            .unwrap()
+        self.proc
+            .stdout()
             .iter()
             .map(|l| serde_json::from_str(l).expect("each stdout line is JSON"))
             .collect()
     }
 
     fn logs(&self) -> String {
-        self.err.lock().unwrap().join("\n")
+        self.proc.stderr()
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -119,55 +82,8 @@ impl Serve {
     }
 }
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A plain HTTP/1.1 GET, enough for /healthz and /metrics.
-fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let status = raw[9..12].parse().unwrap();
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < limit,
-            "condition not met within {limit:?}"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// A body and the request head it came with.
 type Received = (Vec<u8>, String);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[test]
 fn delivery_is_accepted_duplicates_answered_and_tampering_refused() {
@@ -845,14 +761,10 @@ fn sigterm_finishes_in_flight_deliveries_before_exiting() {
     let url = serve.url();
     let sender = thread::spawn(move || run(&["send", &url, "--secret", SECRET]));
     thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill")
-        .args(["-TERM", &serve.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    serve.proc.signal("TERM");
     let sent = sender.join().unwrap();
     assert!(stdout(&sent).contains("200 OK"), "{}", stdout(&sent));
-    let status = serve.child.wait().unwrap();
+    let status = serve.proc.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     assert!(serve.logs().contains("in-flight deliveries finished"));
 }
@@ -886,13 +798,11 @@ fn json_logs_are_one_json_object_per_delivery() {
     run(&["send", &serve.url(), "--secret", SECRET, "--id", "msg_json"]);
     wait_until(Duration::from_secs(5), || serve.logs().contains("msg_json"));
     let line = serve
-        .err
-        .lock()
-        .unwrap()
-        .iter()
+        .logs()
+        .lines()
         .find(|l| l.contains("msg_json"))
-        .cloned()
-        .unwrap();
+        .unwrap()
+        .to_owned();
     let log: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
     assert_eq!(log["id"], "msg_json");
     assert_eq!(log["scheme"], "v1");

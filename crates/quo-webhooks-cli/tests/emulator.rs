@@ -4,13 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use standard_webhooks::{Secret, Verifier};
+use test_support::process::{Process, free_port, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_quo-webhooks");
 
@@ -22,86 +23,14 @@ fn cmd() -> Command {
     c
 }
 
-/// A child process killed on drop, its output collected line by line.
-struct Proc {
-    child: Child,
-    out: Arc<Mutex<Vec<String>>>,
-    err: Arc<Mutex<Vec<String>>>,
-}
-
-impl Proc {
-    fn spawn(mut command: Command) -> Self {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn quo-webhooks");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let err = Arc::new(Mutex::new(Vec::new()));
-        for (stream, lines) in [
-            (
-                Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-                out.clone(),
-            ),
-            (Box::new(child.stderr.take().unwrap()), err.clone()),
-        ] {
-            thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    lines.lock().unwrap().push(line);
-                }
-            });
-        }
-        Self { child, out, err }
-    }
-
-    fn stdout(&self) -> Vec<String> {
-        self.out.lock().unwrap().clone()
-    }
-
-    fn stderr(&self) -> String {
-        self.err.lock().unwrap().join("\n")
-    }
-
-    /// Waits for a stdout line containing `needle`.
-    fn line_with(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(line) = self.stdout().into_iter().find(|l| l.contains(needle)) {
-                return line;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "no line with {needle:?}; stdout {:?}; stderr {}",
-                self.stdout(),
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the emulator; returns it and its address.
-fn emulator(args: &[&str]) -> (Proc, SocketAddr) {
+fn emulator(args: &[&str]) -> (Process, SocketAddr) {
     let mut command = cmd();
     command
         .args(["emulator", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
         .args(args);
-    let proc = Proc::spawn(command);
-    let line = proc.line_with("webhook API on http://");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let mut proc = Process::spawn(command);
+    let addr = proc.address_after("webhook API on http://");
     (proc, addr)
 }
 
@@ -176,17 +105,6 @@ fn receiver(fail: usize) -> (String, Arc<Mutex<Vec<Got>>>) {
     (url, got)
 }
 
-fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < limit,
-            "condition not met within {limit:?}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn verify(key: &str, (headers, body): &Got) {
     let secret: Secret = key.parse().unwrap();
     let pairs: Vec<(&str, &str)> = headers
@@ -249,8 +167,7 @@ fn kill_9_mid_schedule_then_restart_on_the_same_file_resumes_the_retry() {
     assert!(before["data"]["nextAttemptAt"].is_string());
 
     // SIGKILL: no chance to flush or close anything.
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
     let killed_at = Instant::now();
 
     let (second, addr) = emulator(&args);
@@ -289,17 +206,13 @@ fn serve_receives_verifies_and_prints_what_the_emulator_delivers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e2e.sqlite");
     // No key given: one is made and printed once.
-    let (emu, addr) = emulator(&["--db", db.to_str().unwrap()]);
-    let line = emu.line_with("API key");
+    let (mut emu, addr) = emulator(&["--db", db.to_str().unwrap()]);
+    let line = emu.stdout_line_with("API key");
     let key = line.rsplit(' ').next().unwrap().to_owned();
     assert!(key.starts_with("quo_emu_"));
     assert_eq!(emu.stdout().iter().filter(|l| l.contains(&key)).count(), 1);
 
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let url = format!("http://127.0.0.1:{port}/webhooks");
     let (status, created) = api(
         addr,
@@ -320,7 +233,7 @@ fn serve_receives_verifies_and_prints_what_the_emulator_delivers() {
         "--secret",
         &secret,
     ]);
-    let serve = Proc::spawn(serve);
+    let serve = Process::spawn(serve);
     wait_until(Duration::from_secs(20), || {
         TcpStream::connect(("127.0.0.1", port)).is_ok()
     });

@@ -7,11 +7,13 @@ use std::{
     collections::HashMap,
     io::{BufRead, BufReader, Read, Write},
     net::{SocketAddr, TcpListener, TcpStream},
-    process::{Child, ChildStdout, Command, Output, Stdio},
+    process::{Command, Output},
     sync::{Arc, Mutex},
     thread,
     time::{Duration, Instant},
 };
+
+use test_support::process::{Process, Stdout, free_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_quo-webhooks");
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -33,13 +35,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A running `serve`, killed on drop. Standard error is collected; standard output is left to
-/// the test when `read_stdout` is false.
+/// A running `serve` (killed on drop) and the address it announced. Standard error is
+/// collected; standard output is left to the test when `read_stdout` is false.
 struct Serve {
-    child: Child,
+    proc: Process,
     addr: SocketAddr,
-    err: Arc<Mutex<Vec<String>>>,
-    stdout: Option<ChildStdout>,
 }
 
 impl Serve {
@@ -48,44 +48,18 @@ impl Serve {
     }
 
     fn start_with(mut command: Command, args: &[&str], read_stdout: bool) -> Self {
-        let mut child = command
+        command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--secret", SECRET])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn serve");
-        let err = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        let err_lines = err.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("listening on http://") {
-                    let _ = tx.send(rest.split('/').next().unwrap().to_owned());
-                }
-                err_lines.lock().unwrap().push(line);
-            }
-        });
-        let mut stdout = child.stdout.take();
-        if read_stdout {
-            let out = stdout.take().unwrap();
-            thread::spawn(move || std::io::copy(&mut BufReader::new(out), &mut std::io::sink()));
-        }
-        let addr = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(addr) => addr.parse().unwrap(),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("serve did not start: {:?}", err.lock().unwrap());
-            }
+            .args(args);
+        let stdout = if read_stdout {
+            Stdout::Discard
+        } else {
+            Stdout::Leave
         };
-        Self {
-            child,
-            addr,
-            err,
-            stdout,
-        }
+        let mut proc = Process::spawn_with(command, stdout);
+        let addr = proc.address_after("listening on http://");
+        Self { proc, addr }
     }
 
     fn url(&self) -> String {
@@ -93,38 +67,16 @@ impl Serve {
     }
 
     fn logs(&self) -> String {
-        self.err.lock().unwrap().join("\n")
+        self.proc.stderr()
     }
 
     fn signal(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        self.proc.signal("TERM");
     }
 
     /// Wait for the process to exit, for at most `limit`; how long it took.
     fn exits_within(&mut self, limit: Duration) -> Duration {
-        let started = Instant::now();
-        loop {
-            if self.child.try_wait().unwrap().is_some() {
-                return started.elapsed();
-            }
-            assert!(
-                started.elapsed() < limit,
-                "serve still running {limit:?} after the signal; logs:\n{}",
-                self.logs()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.proc.exits_within(limit)
     }
 }
 
@@ -142,14 +94,6 @@ fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
 
 fn status_of(answer: &str) -> u16 {
     answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn send(url: &str, extra: &[&str]) -> String {
@@ -272,7 +216,7 @@ fn a_second_signal_exits_at_once() {
     serve.signal();
     thread::sleep(Duration::from_millis(300));
     assert!(
-        serve.child.try_wait().unwrap().is_none(),
+        serve.proc.try_wait().is_none(),
         "exited before its grace period"
     );
     serve.signal();
@@ -371,7 +315,7 @@ fn stalled_stdout_reader_gets_each_delivery_exactly_once() {
         t.join().unwrap();
     }
     // Now read, and retry every delivery until each is answered 200.
-    let stdout = serve.stdout.take().unwrap();
+    let stdout = serve.proc.take_stdout().unwrap();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let reader_lines = lines.clone();
     thread::spawn(move || {
@@ -419,7 +363,7 @@ fn stdout_keeps_the_body_as_it_arrived() {
     let answer = send(&serve.url(), &["--body-file", path.to_str().unwrap()]);
     assert!(answer.contains("200 OK"), "{answer}");
     let mut line = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
+    BufReader::new(serve.proc.take_stdout().unwrap())
         .read_line(&mut line)
         .unwrap();
     assert!(line.ends_with(&format!("\"event\":{body}}}\n")), "{line}");

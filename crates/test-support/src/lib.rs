@@ -1,4 +1,5 @@
-//! Test helpers: a throwaway `redis-server` per test, and a throwaway 3-node Redis Cluster.
+//! Test helpers: a throwaway `redis-server` per test, a throwaway 3-node Redis Cluster, and
+//! [`process::Process`], a child process (our own command, say) driven by a test.
 //!
 //! Each server listens on 127.0.0.1 on a free port, keeps nothing on disk (`--save ""`,
 //! `--appendonly no`), writes its log into its own temporary directory, and is killed when the
@@ -31,6 +32,8 @@ use std::{
 };
 
 use tempfile::TempDir;
+
+pub mod process;
 
 /// How many ports to try before giving up on starting a server.
 const START_ATTEMPTS: usize = 8;
