@@ -96,6 +96,26 @@ fn status_of(answer: &str) -> u16 {
     answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
+/// A forward target that holds every request for `delay`, then answers 200; its port.
+fn slow_target(delay: Duration) -> u16 {
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = target.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in target.incoming() {
+            let mut stream = stream.unwrap();
+            thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                let _ = stream.read(&mut buf);
+                thread::sleep(delay);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            });
+        }
+    });
+    port
+}
+
 fn send(url: &str, extra: &[&str]) -> String {
     let out = run(&[&["send", url, "--secret", SECRET], extra].concat());
     text(&out.stdout) + &text(&out.stderr)
@@ -408,22 +428,7 @@ fn memory_store_at_capacity_keeps_accepting_and_reports_its_fill() {
 
 #[test]
 fn healthz_is_unhealthy_while_the_store_is_full_of_deliveries_in_flight() {
-    // A forward target that holds every request for two seconds.
-    let target = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = target.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for stream in target.incoming() {
-            let mut stream = stream.unwrap();
-            thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                let _ = stream.read(&mut buf);
-                thread::sleep(Duration::from_secs(2));
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-            });
-        }
-    });
+    let port = slow_target(Duration::from_secs(2));
     let serve = Serve::start(&[
         "--store-capacity",
         "2",
@@ -458,21 +463,7 @@ fn healthz_is_unhealthy_while_the_store_is_full_of_deliveries_in_flight() {
 
 #[test]
 fn deliveries_over_max_in_flight_get_503_with_retry_after_never_502() {
-    let target = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = target.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for stream in target.incoming() {
-            let mut stream = stream.unwrap();
-            thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                let _ = stream.read(&mut buf);
-                thread::sleep(Duration::from_millis(1500));
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-            });
-        }
-    });
+    let port = slow_target(Duration::from_millis(1500));
     let serve = Serve::start(&[
         "--max-in-flight",
         "2",
