@@ -18,6 +18,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
+use test_support::process::{Process, Stdout};
+
 const BIN: &str = env!("CARGO_BIN_EXE_quo-webhooks");
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -195,30 +197,13 @@ fn serve_forwards_to_an_https_target() {
     let target = TlsServer::start(r#"{"stored":true}"#);
     let forward_url = target.url("/internal");
     // `serve` itself, forwarding to the TLS target; `send` delivers to it over plain HTTP.
-    let mut child = cmd()
+    let mut command = cmd();
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--secret", SECRET])
         .args(["--forward-url", &forward_url])
-        .env("SSL_CERT_FILE", &target.cert_file)
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(rest) = line.strip_prefix("listening on http://") {
-                let _ = tx.send(rest.split('/').next().unwrap().to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .expect("serve started");
+        .env("SSL_CERT_FILE", &target.cert_file);
+    let mut serve = Process::spawn_with(command, Stdout::Discard);
+    let addr = serve.address_after("listening on http://");
     let out = cmd()
         .args([
             "send",
@@ -228,11 +213,106 @@ fn serve_forwards_to_an_https_target() {
         ])
         .output()
         .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(serve);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("200"), "{}", text(&out));
     let seen = target.seen();
     assert_eq!(seen.len(), 1, "the target got the delivery over HTTPS");
     assert_eq!(seen[0].1, "/internal");
+}
+
+/// The emulator delivering to an `https://` receiver: signed, over TLS, recorded as a success;
+/// and the same receiver untrusted: a failed attempt with status 0 and the TLS error, and the
+/// receiver never sees a request.
+#[test]
+fn emulator_delivers_to_an_https_receiver_it_trusts_and_only_then() {
+    let receiver = TlsServer::start(r#"{"ok":true}"#);
+    for trusted in [true, false] {
+        let mut command = cmd();
+        command.args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--api-key",
+            "tls-key",
+            "--rate-limit",
+            "0",
+            "--retry-schedule",
+            "1h",
+        ]);
+        if trusted {
+            command.env("SSL_CERT_FILE", &receiver.cert_file);
+        }
+        let mut emulator = Process::spawn(command);
+        let base = format!(
+            "http://{}",
+            emulator.address_after("webhook API on http://")
+        );
+        let api = |args: &[&str]| {
+            let out = cmd()
+                .args(args)
+                .args(["--api-key", "tls-key", "--base-url", &base, "--json"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        };
+        let created = api(&[
+            "webhooks",
+            "create",
+            "--url",
+            &receiver.url("/hook"),
+            "--event",
+            "call.completed",
+        ]);
+        let id = created["data"]["id"].as_str().unwrap().to_owned();
+        let before = receiver.seen().len();
+        let out = cmd()
+            .args(["emulator", "trigger", "--event", "call.completed"])
+            .args(["--url", &base, "--api-key", "tls-key"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let triggered: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let delivery = triggered["data"]["deliveries"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let started = std::time::Instant::now();
+        let detail = loop {
+            let detail = api(&["deliveries", "get", &id, &delivery]);
+            if detail["data"]["attempts"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+            {
+                break detail;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "no attempt: {detail}; emulator: {}",
+                emulator.stderr()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let attempt = &detail["data"]["attempts"][0];
+        let seen = receiver.seen();
+        if trusted {
+            assert_eq!(detail["data"]["status"], "success", "{detail}");
+            assert_eq!(attempt["responseStatusCode"], 200, "{detail}");
+            assert_eq!(seen.len(), before + 1);
+            let (_, path, headers) = &seen[before];
+            assert_eq!(path, "/hook");
+            assert_eq!(headers["webhook-id"], delivery.as_str());
+            assert!(headers.contains_key("webhook-signature"));
+        } else {
+            assert_eq!(detail["data"]["status"], "sending", "{detail}");
+            assert_eq!(attempt["responseStatusCode"], 0, "{detail}");
+            let said = attempt["responseBody"].as_str().unwrap_or_default();
+            assert!(said.contains("certificate"), "{detail}");
+            assert_eq!(seen.len(), before, "nothing reached an untrusted receiver");
+        }
+    }
 }
