@@ -13,6 +13,7 @@ use axum::{
 };
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
+use quo_webhooks::parity::{ParityChecker, ParityLayer};
 use serde_json::json;
 use standard_webhooks::{Scheme, Verified};
 use standard_webhooks_tower::{
@@ -260,6 +261,12 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
         (None, None) => Sink::stdout(args.normalize),
     };
 
+    // Dual running (both systems' keys given): count what arrives through each system and
+    // pair the twins, for /metrics and `migrate compare --serve-url`. The checker's memory is
+    // bounded (its entries and their age); the metrics are counts per event type.
+    let parity = (args.keys.secret.is_some() && args.keys.legacy_key.is_some())
+        .then(|| Arc::new(ParityChecker::new()));
+
     let state = AppState {
         sink: Arc::new(sink),
         in_flight: Arc::new(tokio::sync::Semaphore::new(args.limits.max_in_flight)),
@@ -268,7 +275,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
         memory,
         store_kind,
         stream: stream_connection,
-        metrics: Arc::new(Metrics::new()),
+        metrics: Arc::new(Metrics::new(parity.clone())),
     };
 
     // The lease is renewed while a delivery is handed on, so it outlives any forward timeout;
@@ -291,6 +298,9 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
                 ServiceBuilder::new()
                     .layer(VerifyWebhookLayer::new(verifier).body_limit(args.body_limit))
                     .layer(middleware::from_fn(label_event_type))
+                    // Outside the idempotency layer, so that it sees the twin and the retries
+                    // that layer answers itself.
+                    .option_layer(parity.map(ParityLayer::new))
                     .layer(idempotency),
             ),
         )
