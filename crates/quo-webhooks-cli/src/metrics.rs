@@ -29,6 +29,12 @@ struct DeliveryLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreErrorLabels {
+    operation: &'static str,
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabels {
     reason: &'static str,
 }
@@ -47,6 +53,7 @@ pub(crate) struct Metrics {
     store_evicted: Gauge,
     store_fill: Gauge<f64, std::sync::atomic::AtomicU64>,
     in_flight: Gauge,
+    store_errors: Family<StoreErrorLabels, Counter>,
 }
 
 /// The deduplication store's fill level, when it is in memory.
@@ -122,7 +129,14 @@ impl Metrics {
             "Deliveries being handed to the output now (at most --max-in-flight)",
             in_flight.clone(),
         );
+        let store_errors = Family::<StoreErrorLabels, Counter>::default();
+        registry.register(
+            "store_errors",
+            "Deduplication store operations that failed, by operation (claim, complete, renew, release, health) and kind: timeout (no answer within the command timeout), unavailable (an error or no connection), full, abandoned (the layer's store timeout gave up first, or the request was cancelled)",
+            store_errors.clone(),
+        );
         Self {
+            store_errors,
             registry,
             store_records,
             store_capacity,
@@ -165,6 +179,13 @@ impl Metrics {
                 .inc();
         }
         self.latency.observe(latency.as_secs_f64());
+    }
+
+    /// A failed store operation.
+    pub(crate) fn store_error(&self, operation: &'static str, kind: &'static str) {
+        self.store_errors
+            .get_or_create(&StoreErrorLabels { operation, kind })
+            .inc();
     }
 
     /// The OpenMetrics text exposition, which Prometheus reads, with the gauges read now.

@@ -27,6 +27,7 @@ use crate::{
     client::{HttpClient, parse_http_url},
     keys,
     metrics::Metrics,
+    observed_store::ObservedStore,
     parse_seconds, redact, server,
     sink::{RedisConnection, SharedSink, Sink, SinkError, StreamCommands, event_type},
 };
@@ -267,6 +268,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
     let parity = (args.keys.secret.is_some() && args.keys.legacy_key.is_some())
         .then(|| Arc::new(ParityChecker::new()));
 
+    // Store failures (a frozen or unreachable Redis) are counted for /metrics.
+    let shared_metrics = Arc::new(Metrics::new(parity.clone()));
+    let store: Arc<dyn IdempotencyStore> =
+        Arc::new(ObservedStore::new(store, shared_metrics.clone()));
+
     let state = AppState {
         sink: Arc::new(sink),
         in_flight: Arc::new(tokio::sync::Semaphore::new(args.limits.max_in_flight)),
@@ -275,7 +281,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
         memory,
         store_kind,
         stream: stream_connection,
-        metrics: Arc::new(Metrics::new(parity.clone())),
+        metrics: shared_metrics,
     };
 
     // The lease is renewed while a delivery is handed on, so it outlives any forward timeout;
