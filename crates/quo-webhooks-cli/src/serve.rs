@@ -57,7 +57,8 @@ pub(crate) struct ServeArgs {
     )]
     redis_url: Option<String>,
 
-    /// Deduplicate on a Redis Cluster, given one or more of its nodes (comma-separated).
+    /// Deduplicate on a Redis Cluster, given one or more of its nodes (comma-separated). Every
+    /// primary must run Redis 7.0 or later (checked at startup).
     #[arg(long, value_name = "URL,...", value_delimiter = ',')]
     redis_cluster: Option<Vec<String>>,
 
