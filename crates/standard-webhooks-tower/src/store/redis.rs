@@ -73,6 +73,12 @@ return 0",
 /// Any Redis error, including a timeout, is [`StoreError::Unavailable`]; the layer then fails
 /// closed with a 503 and the sender retries later. The connection reconnects by itself.
 ///
+/// A claim whose answer is lost (a timeout, a broken connection, the future dropped) may
+/// still run in Redis, for instance when a frozen Redis thaws; nobody holds its token, so the
+/// store undoes it in the background (a fenced delete with that token, retried for about a
+/// minute while Redis does not answer). Retries of that delivery are then answered 409 for a
+/// moment after Redis answers again, not for a whole lease.
+///
 /// # What the guarantees need from Redis
 ///
 /// - **Redis 7.0 or later** (`SET ... NX GET`); [`open`](Self::open) checks the server's version
@@ -358,15 +364,33 @@ impl RedisStore {
 
     async fn claim_key(&self, key: &str, lease: Duration) -> Result<Claim, RedisError> {
         let token = ClaimToken::generate();
-        let previous: Option<Vec<u8>> = redis::cmd("SET")
-            .arg(self.key(key))
+        let full = self.key(key);
+        // If the answer is lost (a timeout, a broken connection, this future dropped), the SET
+        // may still run, for instance when a frozen Redis thaws: the key would then stay
+        // claimed by a token nobody holds for a whole lease. Nobody ever acts on this token, so
+        // the claim is undone in the background (compare-and-delete: harmless if it never ran).
+        let mut unanswered = Unanswered {
+            store: self,
+            key,
+            token: &token,
+            answered: false,
+        };
+        let previous: Result<Option<Vec<u8>>, RedisError> = redis::cmd("SET")
+            .arg(&full)
             .arg(token.as_str())
             .arg("NX")
             .arg("PX")
             .arg(millis(lease))
             .arg("GET")
             .query_async(&mut self.connection.clone())
-            .await?;
+            .await;
+        // Answered, or never sent (no connection): nothing to undo.
+        unanswered.answered = previous
+            .as_ref()
+            .err()
+            .is_none_or(RedisError::is_connection_refusal);
+        drop(unanswered);
+        let previous = previous?;
         Ok(match previous {
             None => Claim::Acquired(token),
             Some(value) if value == COMPLETED.as_bytes() => Claim::Completed,
@@ -413,6 +437,62 @@ impl RedisStore {
             .invoke_async(&mut self.connection.clone())
             .await?;
         Ok(fenced(applied))
+    }
+}
+
+/// A claim whose answer never came; dropping it undoes the claim in the background. Nothing
+/// is copied unless it must be undone.
+struct Unanswered<'a> {
+    store: &'a RedisStore,
+    /// The key without the store's prefix.
+    key: &'a str,
+    token: &'a ClaimToken,
+    answered: bool,
+}
+
+/// Attempts to undo an unanswered claim while Redis does not answer, and the longest wait
+/// between two: about a minute in all (0, 1, 2, then every 4 s), so that a freeze that long
+/// leaves no ownerless claim behind; each attempt is one command.
+const UNDO_ATTEMPTS: u32 = 16;
+const UNDO_MAX_WAIT: Duration = Duration::from_secs(4);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        // No runtime (the process is shutting down): the lease expires by itself.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = self.store.clone();
+        let key = self.key.to_owned();
+        let token = self.token.clone();
+        runtime.spawn(async move {
+            let mut not_ours = 0;
+            for attempt in 0..UNDO_ATTEMPTS {
+                if attempt > 0 {
+                    let wait = Duration::from_secs(1 << (attempt - 1).min(2));
+                    tokio::time::sleep(wait.min(UNDO_MAX_WAIT)).await;
+                }
+                match store.release_key(&key, &token).await {
+                    Ok(Fenced::Applied) => {
+                        crate::log_debug!(%key, "undid a claim whose answer was lost");
+                        return;
+                    }
+                    // Redis answers and the key is not ours: the SET never ran, or has not yet
+                    // (it may wait in another connection's buffer): look once more.
+                    Ok(_) => {
+                        not_ours += 1;
+                        if not_ours == 2 {
+                            return;
+                        }
+                    }
+                    // Still unreachable: try again later.
+                    Err(_) => {}
+                }
+            }
+        });
     }
 }
 
