@@ -252,9 +252,32 @@ async fn the_whole_rehearsal_processes_every_event_once_and_removes_legacy() {
     assert_eq!(report["passed"], true, "{report}");
     assert!(compare.status.success());
     assert_eq!(report["types"]["message.received"]["delivered"], 5);
+    // What arrived at this serve (started after the receiver outage): the two events of the
+    // outage, each through both systems, paired as twins that agree; a twin answered 409
+    // while the other was processed comes again, as a retry.
+    let parity = &report["serve_parity"]["message.received"];
+    assert_eq!(parity["twins"], 2, "{report}");
+    assert_eq!(parity["matched"], 2, "{report}");
+    assert_eq!(parity["mismatched"], 0, "{report}");
+    let n = |field: &str| parity[field].as_u64().unwrap();
+    assert!(
+        n("arrived_legacy") >= 2 && n("arrived_new") >= 2,
+        "{report}"
+    );
+    assert_eq!(
+        n("arrived_legacy") + n("arrived_new"),
+        4 + n("duplicates"),
+        "{report}"
+    );
+    assert_eq!(report["serve_waiting"], 0, "{report}");
     let table = migrate(&rig.base, &["compare", "--serve-url", &serve_url]).await;
     assert!(
         stdout(&table).contains("parity: PASSED"),
+        "{}",
+        stdout(&table)
+    );
+    assert!(
+        stdout(&table).contains("what arrived at serve through each system"),
         "{}",
         stdout(&table)
     );
@@ -324,6 +347,12 @@ async fn a_receiver_that_breaks_new_verification_is_caught_and_rolled_back() {
     // The two events, and the new-scheme delivery of `check`.
     assert_eq!(report["serve_rejected"], 3, "{report}");
     assert_eq!(report["types"]["message.received"]["delivered"], 0);
+    // serve heard these events through the legacy system only: no twin, all still waiting.
+    let parity = &report["serve_parity"]["message.received"];
+    assert_eq!(parity["arrived_legacy"], 3, "{report}");
+    assert_eq!(parity["arrived_new"], 0, "{report}");
+    assert_eq!(parity["twins"], 0, "{report}");
+    assert_eq!(report["serve_waiting"], 3, "{report}");
     // finish refuses while compare fails.
     let finish = migrate(&rig.base, &["finish"]).await;
     assert!(!finish.status.success());

@@ -14,6 +14,7 @@ mod emulator;
 mod framing;
 mod keys;
 mod metrics;
+mod observed_store;
 mod redact;
 mod send;
 mod serve;

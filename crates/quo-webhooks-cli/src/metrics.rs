@@ -1,12 +1,24 @@
 //! Prometheus metrics for `GET /metrics`: deliveries by outcome, scheme and event type;
-//! duplicates; rejections by reason; a latency histogram.
+//! duplicates; rejections by reason; a latency histogram; and, while both webhook systems
+//! deliver, the parity counts (what arrived through each system, and the twins).
 
-use std::time::Duration;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use prometheus_client::{
-    encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    collector::Collector,
+    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, text::encode},
+    metrics::{
+        MetricType,
+        counter::{ConstCounter, Counter},
+        family::Family,
+        gauge::{ConstGauge, Gauge},
+        histogram::Histogram,
+    },
     registry::Registry,
+};
+use quo_webhooks::{
+    EventType,
+    parity::{ParityChecker, ParityField, TypeSummary},
 };
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -14,6 +26,12 @@ struct DeliveryLabels {
     outcome: &'static str,
     scheme: &'static str,
     event_type: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreErrorLabels {
+    operation: &'static str,
+    kind: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -35,6 +53,7 @@ pub(crate) struct Metrics {
     store_evicted: Gauge,
     store_fill: Gauge<f64, std::sync::atomic::AtomicU64>,
     in_flight: Gauge,
+    store_errors: Family<StoreErrorLabels, Counter>,
 }
 
 /// The deduplication store's fill level, when it is in memory.
@@ -46,8 +65,13 @@ pub(crate) struct StoreFill {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Self {
+    /// The metrics; with `parity`, also the counts of the checker that `serve` feeds while
+    /// both webhook systems deliver.
+    pub(crate) fn new(parity: Option<Arc<ParityChecker>>) -> Self {
         let mut registry = Registry::with_prefix("quo_webhooks");
+        if let Some(checker) = parity {
+            registry.register_collector(Box::new(ParityCollector(checker)));
+        }
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         registry.register(
             "deliveries",
@@ -105,7 +129,14 @@ impl Metrics {
             "Deliveries being handed to the output now (at most --max-in-flight)",
             in_flight.clone(),
         );
+        let store_errors = Family::<StoreErrorLabels, Counter>::default();
+        registry.register(
+            "store_errors",
+            "Deduplication store operations that failed, by operation (claim, complete, renew, release, health) and kind: timeout (no answer within the command timeout), unavailable (an error or no connection), full, abandoned (the layer's store timeout gave up first, or the request was cancelled)",
+            store_errors.clone(),
+        );
         Self {
+            store_errors,
             registry,
             store_records,
             store_capacity,
@@ -150,6 +181,13 @@ impl Metrics {
         self.latency.observe(latency.as_secs_f64());
     }
 
+    /// A failed store operation.
+    pub(crate) fn store_error(&self, operation: &'static str, kind: &'static str) {
+        self.store_errors
+            .get_or_create(&StoreErrorLabels { operation, kind })
+            .inc();
+    }
+
     /// The OpenMetrics text exposition, which Prometheus reads, with the gauges read now.
     pub(crate) fn render_with(&self, store: Option<StoreFill>, in_flight: usize) -> String {
         if let Some(fill) = store {
@@ -174,6 +212,184 @@ impl Metrics {
         let _ = encode(&mut out, &self.registry);
         out
     }
+}
+
+/// The event type as a label: one of Quo's types, or `unknown`, so that series stay bounded.
+fn event_type_label(event_type: &EventType) -> String {
+    match event_type {
+        EventType::Unknown(_) => "unknown".to_owned(),
+        t => t.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct TypeLabels {
+    event_type: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct SystemLabels {
+    event_type: String,
+    system: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+struct FieldLabels {
+    event_type: String,
+    field: &'static str,
+}
+
+/// Reads the parity checker's counts at each scrape. They are counts per event type (at most
+/// [`ParityChecker::MAX_EVENT_TYPES`]); the checker's own memory is bounded by its entries.
+#[derive(Debug)]
+struct ParityCollector(Arc<ParityChecker>);
+
+impl Collector for ParityCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let summary = self.0.summary();
+        // Unknown types are merged under one label.
+        let mut by_type: BTreeMap<String, TypeSummary> = BTreeMap::new();
+        for (t, counts) in &summary.by_event_type {
+            let row = by_type.entry(event_type_label(t)).or_default();
+            row.seen_legacy += counts.seen_legacy;
+            row.seen_new += counts.seen_new;
+            row.paired += counts.paired;
+            row.matched += counts.matched;
+            row.mismatched += counts.mismatched;
+            row.duplicates += counts.duplicates;
+            row.unpaired_legacy += counts.unpaired_legacy;
+            row.unpaired_new += counts.unpaired_new;
+            for (field, f) in &counts.fields {
+                let entry = row.fields.entry(*field).or_default();
+                entry.mismatches += f.mismatches;
+                entry.missing_in_legacy += f.missing_in_legacy;
+                entry.missing_in_new += f.missing_in_new;
+            }
+        }
+
+        let systems = |pick: fn(&TypeSummary) -> (u64, u64)| {
+            by_type
+                .iter()
+                .flat_map(|(t, row)| {
+                    let (legacy, new) = pick(row);
+                    [
+                        (
+                            SystemLabels {
+                                event_type: t.clone(),
+                                system: "legacy",
+                            },
+                            legacy,
+                        ),
+                        (
+                            SystemLabels {
+                                event_type: t.clone(),
+                                system: "new",
+                            },
+                            new,
+                        ),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+        let per_type = |pick: fn(&TypeSummary) -> u64| {
+            by_type
+                .iter()
+                .map(|(t, row)| {
+                    (
+                        TypeLabels {
+                            event_type: t.clone(),
+                        },
+                        pick(row),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        counter_family(
+            &mut encoder,
+            "parity_arrived",
+            "Verified deliveries that arrived, by event type and webhook system (legacy or new), retries included",
+            systems(|r| (r.seen_legacy, r.seen_new)),
+        )?;
+        counter_family(
+            &mut encoder,
+            "parity_twins",
+            "Business events that arrived through both webhook systems and were compared",
+            per_type(|r| r.paired),
+        )?;
+        counter_family(
+            &mut encoder,
+            "parity_matched",
+            "Twins whose mapped fields agree",
+            per_type(|r| r.matched),
+        )?;
+        counter_family(
+            &mut encoder,
+            "parity_mismatched",
+            "Twins that disagree on at least one mapped field",
+            per_type(|r| r.mismatched),
+        )?;
+        counter_family(
+            &mut encoder,
+            "parity_duplicates",
+            "Repeated deliveries of a business event through one system (retries)",
+            per_type(|r| r.duplicates),
+        )?;
+        counter_family(
+            &mut encoder,
+            "parity_unpaired",
+            "Business events forgotten (too old, or to make room) before their twin arrived through the other system, by the system that delivered them",
+            systems(|r| (r.unpaired_legacy, r.unpaired_new)),
+        )?;
+        let fields: Vec<(FieldLabels, u64)> = by_type
+            .iter()
+            .flat_map(|(t, row)| {
+                ParityField::ALL.iter().filter_map(|field| {
+                    let n = row.fields.get(field)?.mismatches;
+                    Some((
+                        FieldLabels {
+                            event_type: t.clone(),
+                            field: field.as_str(),
+                        },
+                        n,
+                    ))
+                })
+            })
+            .collect();
+        counter_family(
+            &mut encoder,
+            "parity_field_mismatches",
+            "Twins whose values of one mapped field differ (the field in the new format)",
+            fields,
+        )?;
+        let waiting = ConstGauge::new(gauge(summary.waiting as u64));
+        waiting.encode(encoder.encode_descriptor(
+            "parity_waiting",
+            "Business events that arrived through one system so far, waiting for their twin",
+            None,
+            waiting.metric_type(),
+        )?)?;
+        let uncorrelated = ConstCounter::new(summary.uncorrelated);
+        uncorrelated.encode(encoder.encode_descriptor(
+            "parity_uncorrelated",
+            "Deliveries with no id to pair them on, counted only",
+            None,
+            uncorrelated.metric_type(),
+        )?)?;
+        Ok(())
+    }
+}
+
+fn counter_family<L: EncodeLabelSet>(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    rows: Vec<(L, u64)>,
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (labels, n) in &rows {
+        ConstCounter::new(*n).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
 }
 
 fn gauge(n: u64) -> i64 {

@@ -13,6 +13,7 @@ use axum::{
 };
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
+use quo_webhooks::parity::{ParityChecker, ParityLayer};
 use serde_json::json;
 use standard_webhooks::{Scheme, Verified};
 use standard_webhooks_tower::{
@@ -26,6 +27,7 @@ use crate::{
     client::{HttpClient, parse_http_url},
     keys,
     metrics::Metrics,
+    observed_store::ObservedStore,
     parse_seconds, redact, server,
     sink::{RedisConnection, SharedSink, Sink, SinkError, StreamCommands, event_type},
 };
@@ -55,7 +57,8 @@ pub(crate) struct ServeArgs {
     )]
     redis_url: Option<String>,
 
-    /// Deduplicate on a Redis Cluster, given one or more of its nodes (comma-separated).
+    /// Deduplicate on a Redis Cluster, given one or more of its nodes (comma-separated). Every
+    /// primary must run Redis 7.0 or later (checked at startup).
     #[arg(long, value_name = "URL,...", value_delimiter = ',')]
     redis_cluster: Option<Vec<String>>,
 
@@ -260,6 +263,17 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
         (None, None) => Sink::stdout(args.normalize),
     };
 
+    // Dual running (both systems' keys given): count what arrives through each system and
+    // pair the twins, for /metrics and `migrate compare --serve-url`. The checker's memory is
+    // bounded (its entries and their age); the metrics are counts per event type.
+    let parity = (args.keys.secret.is_some() && args.keys.legacy_key.is_some())
+        .then(|| Arc::new(ParityChecker::new()));
+
+    // Store failures (a frozen or unreachable Redis) are counted for /metrics.
+    let shared_metrics = Arc::new(Metrics::new(parity.clone()));
+    let store: Arc<dyn IdempotencyStore> =
+        Arc::new(ObservedStore::new(store, shared_metrics.clone()));
+
     let state = AppState {
         sink: Arc::new(sink),
         in_flight: Arc::new(tokio::sync::Semaphore::new(args.limits.max_in_flight)),
@@ -268,7 +282,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
         memory,
         store_kind,
         stream: stream_connection,
-        metrics: Arc::new(Metrics::new()),
+        metrics: shared_metrics,
     };
 
     // The lease is renewed while a delivery is handed on, so it outlives any forward timeout;
@@ -291,6 +305,9 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), String> {
                 ServiceBuilder::new()
                     .layer(VerifyWebhookLayer::new(verifier).body_limit(args.body_limit))
                     .layer(middleware::from_fn(label_event_type))
+                    // Outside the idempotency layer, so that it sees the twin and the retries
+                    // that layer answers itself.
+                    .option_layer(parity.map(ParityLayer::new))
                     .layer(idempotency),
             ),
         )

@@ -564,3 +564,161 @@ fn credentials_in_urls_never_show() {
     assert!(!serve.logs().contains(password), "{}", serve.logs());
     assert!(!serve.logs().contains("admin:"), "{}", serve.logs());
 }
+
+/// Signs one delivery with `id` and POSTs it on a new connection: its status, its
+/// `Retry-After` and how long the answer took.
+fn deliver_signed(addr: SocketAddr, id: &str) -> (u16, Option<String>, Duration) {
+    let secret: standard_webhooks::Secret = SECRET.parse().unwrap();
+    let body = quo_webhooks::samples::get(&quo_webhooks::EventType::MessageReceived).unwrap();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let request = format!(
+        "POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nwebhook-id: {id}\r\nwebhook-timestamp: {ts}\r\n\
+         webhook-signature: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len(),
+        secret.sign(id, ts, body.as_bytes()),
+    );
+    let started = Instant::now();
+    let answer = exchange(addr, request.as_bytes());
+    let elapsed = started.elapsed();
+    let retry_after = answer.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("retry-after")
+            .then(|| value.trim().to_owned())
+    });
+    (status_of(&answer), retry_after, elapsed)
+}
+
+fn metrics_text(addr: SocketAddr) -> String {
+    exchange(
+        addr,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+}
+
+/// The sum of the samples of `name` whose labels contain `labels`.
+fn metric_sum(text: &str, name: &str, labels: &str) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(labels))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// Redis frozen (SIGSTOP) for over a second, then thawed: deliveries during the freeze get a
+/// fast 503 with Retry-After; the claims they sent run when Redis thaws, with no owner, and the
+/// store undoes them once Redis answers, so retries of those deliveries get 409 for a moment
+/// (at most one lease, 15 s, if the undo failed too) and are then processed exactly once; new
+/// deliveries are processed at once after the thaw. The freeze shows in /metrics as store
+/// errors and store_unavailable outcomes.
+#[test]
+fn a_frozen_redis_answers_503_fast_and_each_delivery_runs_once_within_a_lease_of_the_thaw() {
+    let redis = test_support::RedisServer::start();
+    let mut serve = Serve::start_with(cmd(), &["--redis-url", &redis.url()], false);
+    let stdout = serve.stdout.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let reader_lines = lines.clone();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            reader_lines.lock().unwrap().push(line);
+        }
+    });
+    let (status, _, _) = deliver_signed(serve.addr, "msg_freeze_before");
+    assert_eq!(status, 200, "{}", serve.logs());
+
+    redis.pause();
+    let frozen_at = Instant::now();
+    let frozen_ids: Vec<String> = (0..3).map(|i| format!("msg_freeze_{i}")).collect();
+    for id in &frozen_ids {
+        let (status, retry_after, elapsed) = deliver_signed(serve.addr, id);
+        eprintln!("during the freeze: {id} answered {status} in {elapsed:?}");
+        assert_eq!(status, 503, "{id}: {}", serve.logs());
+        assert!(retry_after.is_some(), "{id}: 503 without Retry-After");
+        // The command timeout is 1 s and the layer's store timeout 2 s: never a hang.
+        assert!(elapsed < Duration::from_millis(2_500), "{id}: {elapsed:?}");
+    }
+    let during = metrics_text(serve.addr);
+    let claim_errors = metric_sum(
+        &during,
+        "quo_webhooks_store_errors_total",
+        "operation=\"claim\",kind=\"timeout\"",
+    );
+    assert!(claim_errors >= 3, "{during}");
+    assert_eq!(
+        metric_sum(
+            &during,
+            "quo_webhooks_deliveries_total",
+            "outcome=\"store_unavailable\""
+        ),
+        3,
+        "{during}"
+    );
+    let health = exchange(
+        serve.addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status_of(&health), 503, "{health}");
+    // Frozen for well over a second.
+    thread::sleep(Duration::from_millis(1_500).saturating_sub(frozen_at.elapsed()));
+    let frozen_for = frozen_at.elapsed();
+    redis.resume();
+    let thawed_at = Instant::now();
+
+    // A new delivery is processed at once.
+    let fresh = loop {
+        let (status, _, _) = deliver_signed(serve.addr, "msg_freeze_after");
+        if status == 200 {
+            break thawed_at.elapsed();
+        }
+        assert!(thawed_at.elapsed() < Duration::from_secs(5), "{status}");
+        thread::sleep(Duration::from_millis(100));
+    };
+    // Retries of the frozen deliveries, as a sender would send them (here every 250 ms).
+    let lease = Duration::from_secs(15);
+    let mut stuck = Duration::ZERO;
+    let mut conflicts = 0;
+    for id in &frozen_ids {
+        loop {
+            let (status, retry_after, _) = deliver_signed(serve.addr, id);
+            match status {
+                200 => break,
+                409 => {
+                    conflicts += 1;
+                    assert!(retry_after.is_some(), "409 without Retry-After");
+                }
+                other => panic!("{id}: {other} after the thaw\n{}", serve.logs()),
+            }
+            // The undo takes a second or two; without it the claim would hold for the lease.
+            assert!(
+                thawed_at.elapsed() < lease - Duration::from_secs(5),
+                "{id} still refused {:?} after the thaw",
+                thawed_at.elapsed()
+            );
+            thread::sleep(Duration::from_millis(250));
+        }
+        stuck = stuck.max(thawed_at.elapsed());
+    }
+    eprintln!(
+        "frozen {frozen_for:?}; after the thaw: a new delivery processed in {fresh:?}, \
+         the frozen ones in {stuck:?} ({conflicts} answers 409 meanwhile)"
+    );
+    thread::sleep(Duration::from_millis(300));
+    let lines = lines.lock().unwrap();
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for line in lines.iter() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        *per_id
+            .entry(v["id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    for id in frozen_ids
+        .iter()
+        .map(String::as_str)
+        .chain(["msg_freeze_before", "msg_freeze_after"])
+    {
+        assert_eq!(per_id.get(id), Some(&1), "{id}: {lines:?}");
+    }
+    assert_eq!(lines.len(), 5, "{lines:?}");
+}

@@ -289,6 +289,46 @@ mod redis_single {
         ));
     }
 
+    /// A claim sent to a frozen Redis times out, but runs when Redis thaws; the store undoes it
+    /// then, so the key is free again well before its (60 s) lease would have ended, while a
+    /// claim another store holds is never touched.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_claim_lost_in_a_frozen_redis_is_undone_after_the_thaw() {
+        let server = RedisServer::start();
+        let store = RedisStore::open(&server.url()).await.unwrap();
+        let other = RedisStore::open(&server.url()).await.unwrap();
+        let Claim::Acquired(held) = other.claim("msg_held", LONG).await.unwrap() else {
+            panic!("msg_held was free");
+        };
+        server.pause();
+        for key in ["msg_lost", "msg_held"] {
+            let result = store.claim(key, LONG).await;
+            assert!(result.is_err(), "{key}: {result:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        server.resume();
+        let thawed = Instant::now();
+        loop {
+            match other.claim("msg_lost", LONG).await {
+                Ok(Claim::Acquired(_)) => break,
+                Ok(Claim::InFlight { .. }) | Err(_) => {}
+                Ok(claim) => panic!("{claim:?}"),
+            }
+            assert!(
+                thawed.elapsed() < Duration::from_secs(10),
+                "msg_lost still claimed {:?} after the thaw",
+                thawed.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("lost claim undone {:?} after the thaw", thawed.elapsed());
+        // The claim the other store holds is still its own.
+        assert_eq!(
+            other.complete("msg_held", &held, LONG).await.unwrap(),
+            Fenced::Applied
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn restarted_redis_is_used_again_without_rebuilding_the_store() {
         let mut server = RedisServer::start();

@@ -126,6 +126,38 @@ impl RedisServer {
         }
     }
 
+    /// Freeze the server (SIGSTOP), as a Redis stalled by a fork, swap or a paused VM: its
+    /// connections stay open and accept bytes, but nothing is answered until
+    /// [`resume`](Self::resume). Commands sent meanwhile run when it resumes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the server is stopped or the signal cannot be sent.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Let a [paused](Self::pause) server run again (SIGCONT).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the server is stopped or the signal cannot be sent.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self
+            .child
+            .as_ref()
+            .unwrap_or_else(|| panic!("redis-server on port {} is stopped", self.port));
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run `kill {signal}`: {e}"));
+        assert!(status.success(), "`kill {signal}` failed: {status}");
+    }
+
     /// Start the server again on the same port (stopping it first if it is running), and wait
     /// until it answers `PING`. Its data is gone: nothing is persisted.
     ///
@@ -411,6 +443,16 @@ mod tests {
         assert_eq!(command(port, "PING").unwrap(), "PONG");
         // Nothing was persisted.
         assert_eq!(command(port, "GET k").unwrap(), "");
+    }
+
+    #[test]
+    fn paused_server_answers_nothing_until_resumed() {
+        let server = RedisServer::start();
+        server.pause();
+        // Connecting still works (the kernel accepts), but no reply comes.
+        assert!(command(server.port(), "PING").is_err());
+        server.resume();
+        assert_eq!(command(server.port(), "PING").unwrap(), "PONG");
     }
 
     #[test]

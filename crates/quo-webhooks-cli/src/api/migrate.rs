@@ -477,6 +477,40 @@ struct ServeRow {
     duplicates: u64,
 }
 
+/// What arrived at `serve` through each system, for one event type: its parity counts, read
+/// from `quo_webhooks_parity_*` (present while `serve` runs with both systems' keys).
+#[derive(Debug, Default, Clone, Serialize)]
+struct ParityRow {
+    /// Verified deliveries through the legacy system, retries included.
+    arrived_legacy: u64,
+    /// Verified deliveries through the new system, retries included.
+    arrived_new: u64,
+    /// Business events that arrived through both systems.
+    twins: u64,
+    /// Twins whose mapped fields agree.
+    matched: u64,
+    /// Twins that disagree on a mapped field.
+    mismatched: u64,
+    /// Retries of a business event through one system.
+    duplicates: u64,
+    /// Events forgotten before their twin came, by the system that delivered them.
+    unpaired_legacy: u64,
+    unpaired_new: u64,
+    /// Mismatched twins per field (new-format path).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    field_mismatches: BTreeMap<String, u64>,
+}
+
+/// What `serve`'s `/metrics` says.
+#[derive(Debug, Default)]
+struct ServeMetrics {
+    rows: BTreeMap<String, ServeRow>,
+    rejected: u64,
+    /// `None` when `serve` does not count parity (it was not given both systems' keys).
+    parity: Option<BTreeMap<String, ParityRow>>,
+    waiting: u64,
+}
+
 #[derive(Debug, Serialize)]
 struct Report {
     subscriptions: Vec<String>,
@@ -485,6 +519,12 @@ struct Report {
     serve: Option<BTreeMap<String, ServeRow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     serve_rejected: Option<u64>,
+    /// What arrived through each system and matched as twins, per event type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serve_parity: Option<BTreeMap<String, ParityRow>>,
+    /// Business events that arrived through one system so far (their twin may still come).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serve_waiting: Option<u64>,
     problems: Vec<String>,
     passed: bool,
 }
@@ -558,23 +598,55 @@ async fn compare_report(
             ));
         }
     }
-    let (serve, serve_rejected) = match serve_url {
-        Some(url) => {
-            let (rows, rejected) = read_serve(url).await?;
-            if rejected > 0 {
-                problems.push(format!(
-                    "serve rejected {rejected} deliveries (signature or format)"
-                ));
-            }
-            (Some(rows), Some(rejected))
+    let mut serve = None;
+    let mut serve_rejected = None;
+    let mut serve_parity = None;
+    let mut serve_waiting = None;
+    if let Some(url) = serve_url {
+        let metrics = read_serve(url).await?;
+        if metrics.rejected > 0 {
+            problems.push(format!(
+                "serve rejected {} deliveries (signature or format)",
+                metrics.rejected
+            ));
         }
-        None => (None, None),
-    };
+        if let Some(parity) = &metrics.parity {
+            for (t, row) in parity {
+                if row.mismatched > 0 {
+                    let fields: Vec<&str> = row
+                        .field_mismatches
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(f, _)| f.as_str())
+                        .collect();
+                    problems.push(format!(
+                        "{t}: {} of {} twins disagree between the systems ({})",
+                        row.mismatched,
+                        row.twins,
+                        fields.join(", ")
+                    ));
+                }
+                // An event only the legacy system delivered would be lost after `finish`.
+                if row.unpaired_legacy > 0 {
+                    problems.push(format!(
+                        "{t}: {} events arrived through the legacy system only",
+                        row.unpaired_legacy
+                    ));
+                }
+            }
+            serve_waiting = Some(metrics.waiting);
+        }
+        serve = Some(metrics.rows);
+        serve_rejected = Some(metrics.rejected);
+        serve_parity = metrics.parity;
+    }
     Ok(Report {
         subscriptions: subs.iter().map(|s| s.id.to_string()).collect(),
         types,
         serve,
         serve_rejected,
+        serve_parity,
+        serve_waiting,
         passed: problems.is_empty(),
         problems,
     })
@@ -613,9 +685,10 @@ fn parity(body: &Value, row: &mut TypeRow) {
     }
 }
 
-/// Reads `quo_webhooks_deliveries_total` from `serve`'s `/metrics`: processed deliveries by
-/// system and event type, duplicates, and rejections.
-async fn read_serve(base: &str) -> Result<(BTreeMap<String, ServeRow>, u64), Failure> {
+/// Reads `serve`'s `/metrics`: processed deliveries by system and event type, duplicates
+/// and rejections (`quo_webhooks_deliveries_total`), and the parity counts
+/// (`quo_webhooks_parity_*`) when `serve` runs with both systems' keys.
+async fn read_serve(base: &str) -> Result<ServeMetrics, Failure> {
     let url = parse_http_url(&format!("{}/metrics", base.trim_end_matches('/')))
         .map_err(Failure::Usage)?;
     let http = HttpClient::new(Duration::from_secs(10)).map_err(Failure::Failed)?;
@@ -626,45 +699,89 @@ async fn read_serve(base: &str) -> Result<(BTreeMap<String, ServeRow>, u64), Fai
     Ok(parse_metrics(&String::from_utf8_lossy(&reply.body)))
 }
 
-fn parse_metrics(text: &str) -> (BTreeMap<String, ServeRow>, u64) {
-    let mut rows: BTreeMap<String, ServeRow> = BTreeMap::new();
-    let mut rejected = 0;
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix("quo_webhooks_deliveries_total{") else {
-            continue;
-        };
-        let Some((labels, value)) = rest.split_once("} ") else {
-            continue;
-        };
-        let n = value.trim().parse::<f64>().unwrap_or(0.0);
-        // Counters are whole numbers; the exposition writes them as such.
-        let n = if n.is_finite() && n >= 0.0 {
-            n as u64
-        } else {
-            0
-        };
-        let label = |name: &str| {
-            labels.split(',').find_map(|kv| {
-                let (k, v) = kv.split_once('=')?;
-                (k.trim() == name).then(|| v.trim().trim_matches('"').to_owned())
-            })
-        };
-        let outcome = label("outcome").unwrap_or_default();
-        let scheme = label("scheme").unwrap_or_default();
-        let event_type = label("event_type").unwrap_or_default();
-        if outcome == "rejected" {
-            rejected += n;
-            continue;
-        }
-        let row = rows.entry(event_type).or_default();
-        match (outcome.as_str(), scheme.as_str()) {
-            ("processed", "legacy") => row.processed_legacy += n,
-            ("processed", _) => row.processed_new += n,
-            ("duplicate", _) => row.duplicates += n,
+/// One sample line of the text exposition: its name, labels and value (a whole, non-negative
+/// number; counters and these gauges are written as such). Comments and other lines: `None`.
+fn sample(line: &str) -> Option<(&str, BTreeMap<&str, &str>, u64)> {
+    if line.starts_with('#') {
+        return None;
+    }
+    let (head, value) = line.rsplit_once(' ')?;
+    let (name, labels) = match head.split_once('{') {
+        Some((name, rest)) => (name, rest.strip_suffix('}')?),
+        None => (head, ""),
+    };
+    // Label values here are event types, systems, outcomes and field paths: no commas or
+    // quotes inside them.
+    let labels = labels
+        .split(',')
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            Some((k.trim(), v.trim().trim_matches('"')))
+        })
+        .collect();
+    let n = value.trim().parse::<f64>().ok()?;
+    let n = if n.is_finite() && n >= 0.0 {
+        n as u64
+    } else {
+        0
+    };
+    Some((name, labels, n))
+}
+
+fn parse_metrics(text: &str) -> ServeMetrics {
+    let mut out = ServeMetrics::default();
+    let mut parity: BTreeMap<String, ParityRow> = BTreeMap::new();
+    let mut has_parity = false;
+    for (name, labels, n) in text.lines().filter_map(sample) {
+        let label = |k: &str| labels.get(k).copied().unwrap_or_default();
+        let event_type = label("event_type").to_owned();
+        let legacy = label("system") == "legacy";
+        match name {
+            "quo_webhooks_deliveries_total" => {
+                let outcome = label("outcome");
+                if outcome == "rejected" {
+                    out.rejected += n;
+                    continue;
+                }
+                let row = out.rows.entry(event_type).or_default();
+                match (outcome, label("scheme")) {
+                    ("processed", "legacy") => row.processed_legacy += n,
+                    ("processed", _) => row.processed_new += n,
+                    ("duplicate", _) => row.duplicates += n,
+                    _ => {}
+                }
+            }
+            "quo_webhooks_parity_waiting" => {
+                has_parity = true;
+                out.waiting = n;
+            }
+            _ if name.starts_with("quo_webhooks_parity_") => {
+                has_parity = true;
+                if event_type.is_empty() {
+                    continue;
+                }
+                let field = label("field").to_owned();
+                let row = parity.entry(event_type).or_default();
+                match name {
+                    "quo_webhooks_parity_arrived_total" if legacy => row.arrived_legacy += n,
+                    "quo_webhooks_parity_arrived_total" => row.arrived_new += n,
+                    "quo_webhooks_parity_twins_total" => row.twins += n,
+                    "quo_webhooks_parity_matched_total" => row.matched += n,
+                    "quo_webhooks_parity_mismatched_total" => row.mismatched += n,
+                    "quo_webhooks_parity_duplicates_total" => row.duplicates += n,
+                    "quo_webhooks_parity_unpaired_total" if legacy => row.unpaired_legacy += n,
+                    "quo_webhooks_parity_unpaired_total" => row.unpaired_new += n,
+                    "quo_webhooks_parity_field_mismatches_total" => {
+                        *row.field_mismatches.entry(field).or_default() += n;
+                    }
+                    _ => {}
+                }
+            }
             _ => {}
         }
     }
-    (rows, rejected)
+    out.parity = has_parity.then_some(parity);
+    out
 }
 
 fn print_report(report: &Report, json: bool) -> Result<(), Failure> {
@@ -709,6 +826,44 @@ fn print_report(report: &Report, json: bool) -> Result<(), Failure> {
         }
         print_table(&t);
         println!("rejected: {}", report.serve_rejected.unwrap_or(0));
+        match &report.serve_parity {
+            Some(parity) => {
+                println!("\nwhat arrived at serve through each system:");
+                let mut t = table([
+                    "EVENT TYPE",
+                    "VIA LEGACY",
+                    "VIA NEW",
+                    "TWINS",
+                    "MATCHED",
+                    "MISMATCHED",
+                    "RETRIES",
+                    "LEGACY ONLY",
+                    "NEW ONLY",
+                ]);
+                for (event_type, r) in parity {
+                    t.add_row([
+                        event_type.clone(),
+                        r.arrived_legacy.to_string(),
+                        r.arrived_new.to_string(),
+                        r.twins.to_string(),
+                        r.matched.to_string(),
+                        r.mismatched.to_string(),
+                        r.duplicates.to_string(),
+                        r.unpaired_legacy.to_string(),
+                        r.unpaired_new.to_string(),
+                    ]);
+                }
+                print_table(&t);
+                println!(
+                    "waiting for their twin: {}",
+                    report.serve_waiting.unwrap_or(0)
+                );
+            }
+            None => println!(
+                "serve counts no parity: run it with both --secret and --legacy-key to see \
+                 what arrives through each system"
+            ),
+        }
     }
     if report.passed {
         println!("\nparity: PASSED");
@@ -778,13 +933,65 @@ mod tests {
                     quo_webhooks_deliveries_total{outcome=\"processed\",scheme=\"v1\",event_type=\"call.completed\"} 1\n\
                     quo_webhooks_deliveries_total{outcome=\"duplicate\",scheme=\"v1\",event_type=\"call.completed\"} 1\n\
                     quo_webhooks_deliveries_total{outcome=\"rejected\",scheme=\"-\",event_type=\"-\"} 3\n";
-        let (rows, rejected) = parse_metrics(text);
-        assert_eq!(rejected, 3);
-        let row = &rows["call.completed"];
+        let metrics = parse_metrics(text);
+        assert_eq!(metrics.rejected, 3);
+        let row = &metrics.rows["call.completed"];
         assert_eq!(
             (row.processed_legacy, row.processed_new, row.duplicates),
             (2, 1, 1)
         );
+        assert!(metrics.parity.is_none());
+    }
+
+    /// The parity counts go through `serve`'s own exposition and back: twins, a retry, an
+    /// event seen through one system only, and a mismatched field.
+    #[test]
+    fn parity_counts_round_trip_through_the_metrics_text() {
+        use quo_webhooks::{EventType, parse_any, samples};
+        use std::sync::Arc;
+        let checker = Arc::new(quo_webhooks::parity::ParityChecker::new());
+        let legacy = parse_any(samples::LEGACY_V4_MESSAGE_RECEIVED.as_bytes()).unwrap();
+        let new = parse_any(
+            samples::get(&EventType::MessageReceived)
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+        checker.observe(&legacy);
+        checker.observe(&legacy); // a retry
+        checker.observe(&new);
+        // Another message whose new delivery carries other text: a mismatched twin.
+        let mut legacy_other: Value =
+            serde_json::from_str(samples::LEGACY_V4_MESSAGE_RECEIVED).unwrap();
+        legacy_other["data"]["object"]["id"] = "ACother".into();
+        let mut new_other: Value =
+            serde_json::from_str(samples::get(&EventType::MessageReceived).unwrap()).unwrap();
+        new_other["data"]["resource"]["id"] = "ACother".into();
+        new_other["data"]["resource"]["text"] = "other".into();
+        checker.observe(&quo_webhooks::AnyEvent::from_value(legacy_other).unwrap());
+        checker.observe(&quo_webhooks::AnyEvent::from_value(new_other).unwrap());
+        // Through the new system only (so far).
+        checker.observe(
+            &parse_any(samples::get(&EventType::ContactDeleted).unwrap().as_bytes()).unwrap(),
+        );
+
+        let text = crate::metrics::Metrics::new(Some(checker)).render();
+        let metrics = parse_metrics(&text);
+        let parity = metrics.parity.expect("parity counts in the exposition");
+        let m = &parity["message.received"];
+        assert_eq!(
+            (m.arrived_legacy, m.arrived_new, m.twins, m.duplicates),
+            (3, 2, 2, 1),
+            "{text}"
+        );
+        assert_eq!((m.matched, m.mismatched), (1, 1), "{text}");
+        assert_eq!(m.field_mismatches.get("resource.text"), Some(&1), "{text}");
+        let d = &parity["contact.deleted"];
+        assert_eq!((d.arrived_legacy, d.arrived_new, d.twins), (0, 1, 0));
+        assert_eq!(metrics.waiting, 1);
+        // Without both keys, serve exposes none.
+        let plain = parse_metrics(&crate::metrics::Metrics::new(None).render());
+        assert!(plain.parity.is_none());
     }
 
     #[test]

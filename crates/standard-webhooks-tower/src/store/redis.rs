@@ -73,6 +73,12 @@ return 0",
 /// Any Redis error, including a timeout, is [`StoreError::Unavailable`]; the layer then fails
 /// closed with a 503 and the sender retries later. The connection reconnects by itself.
 ///
+/// A claim whose answer is lost (a timeout, a broken connection, the future dropped) may
+/// still run in Redis, for instance when a frozen Redis thaws; nobody holds its token, so the
+/// store undoes it in the background (a fenced delete with that token, retried for about a
+/// minute while Redis does not answer). Retries of that delivery are then answered 409 for a
+/// moment after Redis answers again, not for a whole lease.
+///
 /// # What the guarantees need from Redis
 ///
 /// - **Redis 7.0 or later** (`SET ... NX GET`); [`open`](Self::open) checks the server's version
@@ -213,19 +219,34 @@ impl RedisStore {
 
     async fn check_version(&self) -> Result<(), StoreError> {
         let info = self.info("server").await?;
-        let Some(version) = info_field(&info, "redis_version") else {
-            // Not Redis itself (a proxy or a compatible server that hides it): the first
-            // command will say whether it works.
-            return Ok(());
+        check_versions([(None, info.as_str())]).map(drop)
+    }
+
+    /// `INFO server` of every primary of the cluster, by node address (`host:port`), as the
+    /// cluster's topology names them when the connection is made.
+    #[cfg(feature = "redis-cluster")]
+    async fn primaries_info(&self) -> Result<Vec<(String, String)>, StoreError> {
+        use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo};
+        let RedisConnection::Cluster(connection) = &self.connection else {
+            return Err(StoreError::unavailable("not a cluster connection"));
         };
-        if version_at_least(version, 7) {
-            Ok(())
-        } else {
-            Err(StoreError::unavailable(format!(
-                "Redis {version} is too old: the idempotency store needs Redis 7.0 or later \
-                 (SET ... NX GET)"
-            )))
-        }
+        let mut cmd = redis::cmd("INFO");
+        cmd.arg("server");
+        let reply = connection
+            .clone()
+            .route_command(
+                cmd,
+                RoutingInfo::MultiNode((
+                    MultipleNodeRoutingInfo::AllMasters,
+                    Some(ResponsePolicy::Special),
+                )),
+            )
+            .await
+            .map_err(StoreError::unavailable)?;
+        // One entry per primary: its address and its answer.
+        let by_node: std::collections::BTreeMap<String, String> =
+            redis::from_redis_value(reply).map_err(StoreError::unavailable)?;
+        Ok(by_node.into_iter().collect())
     }
 
     /// A sentence saying why the server's persistence settings do not make its records survive
@@ -275,10 +296,16 @@ impl RedisStore {
     /// Connecting and each command time out after a second (two in all, with retries after a
     /// redirection), so an unreachable cluster fails a delivery fast.
     ///
+    /// The version of **every primary** the cluster names at connect time is checked (`INFO
+    /// server` on each): a single primary older than 7.0 could not run the store's commands for
+    /// its slots. Primaries added later (a reshard, a failover to an older replica) are not
+    /// checked; their keys' commands fail with Redis's own error, answered 503.
+    ///
     /// # Errors
     ///
-    /// [`StoreError::Unavailable`] if a URL is invalid, `urls` is empty, or the cluster cannot be
-    /// reached now.
+    /// [`StoreError::Unavailable`] if a URL is invalid, `urls` is empty, the cluster cannot be
+    /// reached now, or a primary is older than 7.0 (the message names its `host:port`, never
+    /// a URL's credentials).
     #[cfg(feature = "redis-cluster")]
     pub async fn open_cluster<S: AsRef<str>>(urls: &[S]) -> Result<Self, StoreError> {
         let client = redis::cluster::ClusterClient::builder(urls.iter().map(AsRef::as_ref))
@@ -291,7 +318,13 @@ impl RedisStore {
             .get_async_connection()
             .await
             .map_err(StoreError::unavailable)?;
-        Ok(Self::cluster(connection))
+        let store = Self::cluster(connection);
+        let info = store.primaries_info().await?;
+        check_versions(
+            info.iter()
+                .map(|(node, info)| (Some(node.as_str()), info.as_str())),
+        )?;
+        Ok(store)
     }
 
     fn from_connection(connection: RedisConnection) -> Self {
@@ -331,15 +364,33 @@ impl RedisStore {
 
     async fn claim_key(&self, key: &str, lease: Duration) -> Result<Claim, RedisError> {
         let token = ClaimToken::generate();
-        let previous: Option<Vec<u8>> = redis::cmd("SET")
-            .arg(self.key(key))
+        let full = self.key(key);
+        // If the answer is lost (a timeout, a broken connection, this future dropped), the SET
+        // may still run, for instance when a frozen Redis thaws: the key would then stay
+        // claimed by a token nobody holds for a whole lease. Nobody ever acts on this token, so
+        // the claim is undone in the background (compare-and-delete: harmless if it never ran).
+        let mut unanswered = Unanswered {
+            store: self,
+            key,
+            token: &token,
+            answered: false,
+        };
+        let previous: Result<Option<Vec<u8>>, RedisError> = redis::cmd("SET")
+            .arg(&full)
             .arg(token.as_str())
             .arg("NX")
             .arg("PX")
             .arg(millis(lease))
             .arg("GET")
             .query_async(&mut self.connection.clone())
-            .await?;
+            .await;
+        // Answered, or never sent (no connection): nothing to undo.
+        unanswered.answered = previous
+            .as_ref()
+            .err()
+            .is_none_or(RedisError::is_connection_refusal);
+        drop(unanswered);
+        let previous = previous?;
         Ok(match previous {
             None => Claim::Acquired(token),
             Some(value) if value == COMPLETED.as_bytes() => Claim::Completed,
@@ -389,12 +440,99 @@ impl RedisStore {
     }
 }
 
+/// A claim whose answer never came; dropping it undoes the claim in the background. Nothing
+/// is copied unless it must be undone.
+struct Unanswered<'a> {
+    store: &'a RedisStore,
+    /// The key without the store's prefix.
+    key: &'a str,
+    token: &'a ClaimToken,
+    answered: bool,
+}
+
+/// Attempts to undo an unanswered claim while Redis does not answer, and the longest wait
+/// between two: about a minute in all (0, 1, 2, then every 4 s), so that a freeze that long
+/// leaves no ownerless claim behind; each attempt is one command.
+const UNDO_ATTEMPTS: u32 = 16;
+const UNDO_MAX_WAIT: Duration = Duration::from_secs(4);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        // No runtime (the process is shutting down): the lease expires by itself.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let store = self.store.clone();
+        let key = self.key.to_owned();
+        let token = self.token.clone();
+        runtime.spawn(async move {
+            let mut not_ours = 0;
+            for attempt in 0..UNDO_ATTEMPTS {
+                if attempt > 0 {
+                    let wait = Duration::from_secs(1 << (attempt - 1).min(2));
+                    tokio::time::sleep(wait.min(UNDO_MAX_WAIT)).await;
+                }
+                match store.release_key(&key, &token).await {
+                    Ok(Fenced::Applied) => {
+                        crate::log_debug!(%key, "undid a claim whose answer was lost");
+                        return;
+                    }
+                    // Redis answers and the key is not ours: the SET never ran, or has not yet
+                    // (it may wait in another connection's buffer): look once more.
+                    Ok(_) => {
+                        not_ours += 1;
+                        if not_ours == 2 {
+                            return;
+                        }
+                    }
+                    // Still unreachable: try again later.
+                    Err(_) => {}
+                }
+            }
+        });
+    }
+}
+
 /// The value of `name` in the text of `INFO`.
 fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines().find_map(|line| {
         let (k, v) = line.split_once(':')?;
         (k == name).then(|| v.trim())
     })
+}
+
+/// Refuses a server, or any of a cluster's primaries (named by address), older than 7.0, given
+/// each one's `INFO server` text; how many reported their version. A server that hides its
+/// version (a proxy, a compatible server) passes: its first command will say whether it works.
+fn check_versions<'a>(
+    nodes: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
+) -> Result<usize, StoreError> {
+    let mut checked = 0;
+    let mut any = false;
+    for (node, info) in nodes {
+        any = true;
+        let Some(version) = info_field(info, "redis_version") else {
+            continue;
+        };
+        checked += 1;
+        if !version_at_least(version, 7) {
+            let on = node.map_or_else(String::new, |n| format!(" on cluster node {n}"));
+            return Err(StoreError::unavailable(format!(
+                "Redis {version}{on} is too old: the idempotency store needs Redis 7.0 or \
+                 later (SET ... NX GET)"
+            )));
+        }
+    }
+    if any {
+        Ok(checked)
+    } else {
+        Err(StoreError::unavailable(
+            "the Redis Cluster named no primary node",
+        ))
+    }
 }
 
 /// Whether a `major.minor.patch` version is at least `major`.
@@ -512,6 +650,69 @@ mod tests {
         assert!(version_at_least("8.2.1", 7));
         assert!(!version_at_least("garbage", 7));
         assert_eq!(info_field(info, "missing"), None);
+    }
+
+    #[test]
+    fn every_node_must_be_7_or_later() {
+        let new = "# Server\r\nredis_version:7.0.15\r\n";
+        let old = "# Server\r\nredis_version:6.2.14\r\n";
+        assert_eq!(check_versions([(None, new)]).unwrap(), 1);
+        let err = check_versions([(None, old)]).unwrap_err().to_string();
+        assert!(err.contains("Redis 6.2.14 is too old"), "{err}");
+        let nodes = [
+            (Some("10.0.0.1:7000"), new),
+            (Some("10.0.0.2:7000"), old),
+            (Some("10.0.0.3:7000"), new),
+        ];
+        let err = check_versions(nodes).unwrap_err().to_string();
+        assert!(
+            err.contains("Redis 6.2.14 on cluster node 10.0.0.2:7000 is too old"),
+            "{err}"
+        );
+        // A server that hides its version passes; no node at all does not.
+        assert_eq!(check_versions([(None, "# Server\r\n")]).unwrap(), 0);
+        assert!(check_versions(std::iter::empty()).is_err());
+    }
+
+    /// Against a real 3-primary cluster: `open_cluster` reads `INFO server` from each primary,
+    /// and the same answers with one primary's version made 6.2 are refused, naming it.
+    #[cfg(feature = "redis-cluster")]
+    #[tokio::test]
+    async fn cluster_versions_are_read_from_every_primary() {
+        let cluster = test_support::RedisCluster::start();
+        let store = RedisStore::open_cluster(&cluster.urls()).await.unwrap();
+        let info = store.primaries_info().await.unwrap();
+        let mut ports: Vec<u16> = info
+            .iter()
+            .map(|(node, _)| node.rsplit(':').next().unwrap().parse().unwrap())
+            .collect();
+        ports.sort_unstable();
+        let mut expected = cluster.ports();
+        expected.sort_unstable();
+        assert_eq!(ports, expected);
+        let nodes = || {
+            info.iter()
+                .map(|(node, text)| (Some(node.as_str()), text.as_str()))
+        };
+        assert_eq!(check_versions(nodes()).unwrap(), 3);
+
+        let (old_node, old_text) = &info[1];
+        let version = info_field(old_text, "redis_version").unwrap();
+        let downgraded =
+            old_text.replace(&format!("redis_version:{version}"), "redis_version:6.2.14");
+        let err = check_versions(
+            nodes()
+                .enumerate()
+                .map(|(i, (node, text))| (node, if i == 1 { downgraded.as_str() } else { text })),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format!(
+                "Redis 6.2.14 on cluster node {old_node} is too old"
+            )),
+            "{err}"
+        );
     }
 
     #[test]
