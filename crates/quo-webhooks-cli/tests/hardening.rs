@@ -617,7 +617,7 @@ fn metric_sum(text: &str, name: &str, labels: &str) -> u64 {
 fn a_frozen_redis_answers_503_fast_and_each_delivery_runs_once_within_a_lease_of_the_thaw() {
     let redis = test_support::RedisServer::start();
     let mut serve = Serve::start_with(cmd(), &["--redis-url", &redis.url()], false);
-    let stdout = serve.stdout.take().unwrap();
+    let stdout = serve.proc.take_stdout().unwrap();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let reader_lines = lines.clone();
     thread::spawn(move || {
