@@ -25,7 +25,7 @@ pub(crate) struct Insert {
 /// Writes new deliveries, each due at once, inside the caller's transaction.
 pub(crate) async fn insert_all(
     conn: &mut SqliteConnection,
-    deliveries: &[Insert],
+    deliveries: &[&Insert],
 ) -> Result<(), sqlx::Error> {
     // SQLite allows 32766 parameters per statement: 9 per row, in chunks well below that.
     for chunk in deliveries.chunks(500) {
