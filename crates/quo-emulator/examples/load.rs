@@ -179,7 +179,14 @@ async fn main() {
 
     // 1. Throughput, file store: 10 webhooks, total/10 events; one producer, then
     // `producers` at once (a fresh database each time).
-    for (i, &n) in [1, producers].iter().enumerate() {
+    // `LOAD_CONCURRENT_ONLY=1` skips the single producer (for a long memory run).
+    let only_concurrent = std::env::var_os("LOAD_CONCURRENT_ONLY").is_some();
+    let runs: &[usize] = if only_concurrent {
+        &[producers]
+    } else {
+        &[1, producers]
+    };
+    for (i, &n) in runs.iter().enumerate() {
         let file = dir.path().join(format!("load-{i}.sqlite"));
         let file = file.to_str().unwrap().to_owned();
         let rss_before = rss_kib();
@@ -211,7 +218,7 @@ async fn main() {
     }
 
     // 2. Throughput, :memory:.
-    for &n in &[1, producers] {
+    for &n in runs {
         let (rate, _, emu) = throughput(":memory:", 10, total / 10, n).await;
         println!(":memory: store, {n} producer(s): {rate:.0} deliveries/s");
         emu.shutdown().await;

@@ -62,7 +62,7 @@ pub(crate) async fn insert_all(
             row.push_bind(*id).push_bind(*headers);
         });
         query.push(") WHERE EXISTS (SELECT 1 FROM attempts WHERE id = column1)");
-        query.build().execute(&mut *conn).await?;
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

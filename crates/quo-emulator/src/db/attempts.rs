@@ -61,7 +61,7 @@ pub(crate) async fn insert_all(
                 .push_bind(&attempt.url);
         });
         query.push(") WHERE EXISTS (SELECT 1 FROM deliveries WHERE seq = column2)");
-        query.build().execute(&mut *conn).await?;
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

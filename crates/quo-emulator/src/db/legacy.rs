@@ -141,7 +141,7 @@ pub(crate) async fn insert_deliveries(
                 .push_bind(d.created_at)
                 .push_bind(d.created_at);
         });
-        query.build().execute(&mut *conn).await?;
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -6,6 +6,11 @@
 //! cheaper than `SQLITE_BUSY` retries), reads through a small pool of their own. The file is
 //! in WAL mode with `synchronous = NORMAL`: a committed transaction survives the process being
 //! killed (`kill -9`); only a power cut can lose the last commits.
+//!
+//! Statements whose text depends on a batch's size (multi-row inserts and updates, `IN`
+//! lists) are not kept prepared (`persistent(false)`): each size is a different statement, and
+//! sqlx would keep up to 100 of them per connection, each holding its compiled program — memory
+//! that grew over a long run for no gain, since the same size rarely comes back.
 
 pub(crate) mod attempt_headers;
 pub(crate) mod attempts;
