@@ -113,3 +113,27 @@ pub(crate) async fn new_claims_held(pool: &SqlitePool) -> Result<bool, sqlx::Err
             .await?;
     Ok(held != 0)
 }
+
+/// The virtual clock's saved offset from real time, in milliseconds (0 when never advanced).
+pub(crate) async fn clock_offset(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let offset: Option<i64> =
+        sqlx::query_scalar("SELECT offset_ms FROM emulator_clock WHERE id = 1")
+            .fetch_optional(pool)
+            .await?;
+    Ok(offset.unwrap_or(0))
+}
+
+/// Saves the virtual clock's offset (it only grows: an older, smaller value never wins).
+pub(crate) async fn save_clock_offset(
+    pool: &SqlitePool,
+    offset_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO emulator_clock (id, offset_ms) VALUES (1, $1) \
+         ON CONFLICT (id) DO UPDATE SET offset_ms = MAX(offset_ms, excluded.offset_ms)",
+    )
+    .bind(offset_ms)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -303,9 +303,14 @@ pub(crate) async fn settle(state: &AppState, limit: Duration) {
     }
 }
 
-/// Moves the virtual clock, wakes the engine, and waits for the attempts that fell due.
+/// Moves the virtual clock (and saves its offset, so that a restart on the same file keeps
+/// it), wakes the engine, and waits for the attempts that fell due.
 pub(crate) async fn advance_clock(state: &AppState, by: Duration) {
     state.virtual_clock.advance(by);
+    let offset = i64::try_from(state.virtual_clock.offset().as_millis()).unwrap_or(i64::MAX);
+    if let Err(error) = db::save_clock_offset(&state.db.writer, offset).await {
+        tracing::error!(%error, "saving the virtual clock's offset failed");
+    }
     state.engine.wake();
     state.legacy.wake();
     settle(
