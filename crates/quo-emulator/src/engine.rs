@@ -40,14 +40,12 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 /// The `user-agent` of every attempt.
 pub const USER_AGENT: &str = concat!("Quo-Webhooks-Emulator/", env!("CARGO_PKG_VERSION"));
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 /// HTTP and HTTPS clients for attempts.
 #[derive(Debug, Clone)]
 struct Sender {
     plain: Client<HttpConnector, Full<Bytes>>,
     /// `None` when the system has no root certificates.
-    tls: Option<HttpsClient>,
+    tls: Option<quo_api::client::HttpsClient>,
     timeout: Duration,
 }
 
@@ -63,19 +61,12 @@ impl Sender {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout));
-        let plain = Client::builder(TokioExecutor::new()).build(http.clone());
-        // The provider is named: when another crate in the build also enables rustls's
-        // aws-lc-rs provider, rustls cannot choose one itself and panics.
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let tls = match hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)
-        {
-            Ok(builder) => {
-                let mut http = http;
-                http.enforce_http(false);
-                let connector = builder.https_only().enable_http1().wrap_connector(http);
-                Some(Client::builder(TokioExecutor::new()).build(connector))
-            }
+        let plain = Client::builder(TokioExecutor::new()).build(http);
+        // https receivers: the workspace's one HTTPS client (rustls with the ring provider, the
+        // system's roots, HTTP/1.1 or HTTP/2 by ALPN). Plain http keeps its own client, with no
+        // TLS layer in the way of the throughput path.
+        let tls = match quo_api::client::https_client(Some(timeout)) {
+            Ok(client) => Some(client),
             Err(error) => {
                 tracing::warn!(%error, "no system root certificates: https receivers will fail");
                 None
