@@ -447,7 +447,10 @@ fn advance(addr: SocketAddr, by: &Value) -> (u16, Value) {
 
 #[test]
 fn clock_advance_over_http_makes_the_retries_that_fell_due_before_answering() {
+    // In memory: without --db the command keeps a file in its working directory.
     let args = [
+        "--db",
+        ":memory:",
         "--api-key",
         "k1",
         "--retry-schedule",
