@@ -2,10 +2,16 @@
 //! and `:memory:`), event-to-first-attempt latency while 10,000 deliveries for a dead endpoint
 //! are pending, memory over a long run, and bytes of database per delivery.
 //!
-//! `cargo run --release -p quo-emulator --example load -- [DELIVERIES]`
+//! `cargo run --release -p quo-emulator --example load -- [DELIVERIES] [PRODUCERS]`
+//!
+//! Events are triggered in process through the function behind `POST /emulator/events`
+//! (no HTTP), first by one producer that waits for each commit (latency bound), then by
+//! PRODUCERS (16) tasks at once, as concurrent POSTs would. The receiver only counts, so the
+//! memory samples are the emulator's (and the tokio runtime's).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +22,8 @@ use quo_webhooks::EventType;
 
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
+/// A receiver that records when each event first arrived (for the latency figure; it keeps
+/// one entry per event, so it is used only for the 300 events measured).
 async fn receiver(hang: bool) -> (String, Arrivals) {
     let arrivals: Arrivals = Arc::default();
     let app = Router::new()
@@ -45,15 +53,38 @@ async fn receiver(hang: bool) -> (String, Arrivals) {
     (url, arrivals)
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse().unwrap_or(0)))
-        })
-        .unwrap_or(0)
+/// A receiver that only counts requests: its bookkeeping is one counter, so the process's
+/// memory over a long run is the emulator's.
+async fn counting_receiver() -> (String, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(count): State<Arc<AtomicUsize>>, _body: Bytes| async move {
+                    count.fetch_add(1, Ordering::Relaxed);
+                    "ok"
+                },
+            ),
+        )
+        .with_state(count.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, count)
+}
+
+/// `VmRSS` and `RssAnon` (heap and stacks, without mapped files) in KiB.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse().unwrap_or(0)))
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("RssAnon:"))
 }
 
 async fn drain(emu: &Emulator) {
@@ -66,29 +97,72 @@ async fn drain(emu: &Emulator) {
     }
 }
 
-/// Fans `events` events out to `webhooks` webhooks; returns deliveries per second.
-async fn throughput(db: &str, webhooks: usize, events: usize) -> (f64, Emulator) {
-    let emu = Emulator::builder()
-        .db(db)
-        .rate_limit(0)
-        .build()
-        .await
-        .unwrap();
-    let (url, _) = receiver(false).await;
+/// Fans `events` events out to `webhooks` webhooks, triggered by `producers` tasks at once
+/// (1: one after another, each waiting for its commit); returns deliveries per second and
+/// the memory samples taken each time another tenth of the deliveries had arrived.
+async fn throughput(
+    db: &str,
+    webhooks: usize,
+    events: usize,
+    producers: usize,
+) -> (f64, Vec<(usize, (u64, u64))>, Emulator) {
+    let emu = Arc::new(
+        Emulator::builder()
+            .db(db)
+            .rate_limit(0)
+            .build()
+            .await
+            .unwrap(),
+    );
+    let (url, arrived) = counting_receiver().await;
     for _ in 0..webhooks {
         emu.create_webhook(NewWebhook::new(&url, [EventType::CallCompleted]))
             .await
             .unwrap();
     }
+    let total = webhooks * events;
+    let sampler = {
+        let arrived = Arc::clone(&arrived);
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let step = (total / 10).max(1);
+            let mut next = step;
+            while next <= total {
+                if arrived.load(Ordering::Relaxed) >= next {
+                    samples.push((next, rss_kib()));
+                    next += step;
+                } else {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+            samples
+        })
+    };
     let started = Instant::now();
-    for _ in 0..events {
-        emu.trigger(TriggerRequest::new(EventType::CallCompleted))
-            .await
-            .unwrap();
+    let left = Arc::new(AtomicUsize::new(events));
+    let mut tasks = Vec::new();
+    for _ in 0..producers.max(1) {
+        let emu = Arc::clone(&emu);
+        let left = Arc::clone(&left);
+        tasks.push(tokio::spawn(async move {
+            while left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                emu.trigger(TriggerRequest::new(EventType::CallCompleted))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
     }
     drain(&emu).await;
-    let rate = (webhooks * events) as f64 / started.elapsed().as_secs_f64();
-    (rate, emu)
+    let rate = total as f64 / started.elapsed().as_secs_f64();
+    let samples = sampler.await.unwrap();
+    let emu = Arc::into_inner(emu).unwrap();
+    (rate, samples, emu)
 }
 
 #[tokio::main]
@@ -97,32 +171,58 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000);
+    let producers: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(16);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("load.sqlite");
-    let file = file.to_str().unwrap().to_owned();
 
-    // 1. Throughput, file store: 10 webhooks, total/10 events.
-    let rss_before = rss_kib();
-    let (rate, emu) = throughput(&file, 10, total / 10).await;
-    let rss_after = rss_kib();
-    let (count, _) = emu.delivery_counts().await.unwrap();
-    emu.shutdown().await;
-    let size: u64 = ["", "-wal"]
-        .iter()
-        .filter_map(|s| std::fs::metadata(format!("{file}{s}")).ok())
-        .map(|m| m.len())
-        .sum();
-    println!("file store: {rate:.0} deliveries/s ({count} deliveries, each with one attempt)");
-    println!(
-        "file store: {:.0} bytes per delivery (database + WAL)",
-        size as f64 / count as f64
-    );
-    println!("rss: {rss_before} KiB before, {rss_after} KiB after {count} deliveries");
+    // 1. Throughput, file store: 10 webhooks, total/10 events; one producer, then
+    // `producers` at once (a fresh database each time).
+    // `LOAD_CONCURRENT_ONLY=1` skips the single producer (for a long memory run).
+    let only_concurrent = std::env::var_os("LOAD_CONCURRENT_ONLY").is_some();
+    let runs: &[usize] = if only_concurrent {
+        &[producers]
+    } else {
+        &[1, producers]
+    };
+    for (i, &n) in runs.iter().enumerate() {
+        let file = dir.path().join(format!("load-{i}.sqlite"));
+        let file = file.to_str().unwrap().to_owned();
+        let rss_before = rss_kib();
+        let (rate, samples, emu) = throughput(&file, 10, total / 10, n).await;
+        let (count, _) = emu.delivery_counts().await.unwrap();
+        emu.shutdown().await;
+        let size: u64 = ["", "-wal"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(format!("{file}{s}")).ok())
+            .map(|m| m.len())
+            .sum();
+        println!(
+            "file store, {n} producer(s): {rate:.0} deliveries/s ({count} deliveries, each with one attempt)"
+        );
+        println!(
+            "file store, {n} producer(s): {:.0} bytes per delivery (database + WAL)",
+            size as f64 / count as f64
+        );
+        let shown: Vec<String> = samples
+            .iter()
+            .map(|(at, (rss, anon))| format!("{}k {}/{}", at / 1000, rss / 1024, anon / 1024))
+            .collect();
+        println!(
+            "file store, {n} producer(s): rss/anon MiB at deliveries: before {}/{}, {}",
+            rss_before.0 / 1024,
+            rss_before.1 / 1024,
+            shown.join(", ")
+        );
+    }
 
     // 2. Throughput, :memory:.
-    let (rate, emu) = throughput(":memory:", 10, total / 10).await;
-    println!(":memory: store: {rate:.0} deliveries/s");
-    emu.shutdown().await;
+    for &n in runs {
+        let (rate, _, emu) = throughput(":memory:", 10, total / 10, n).await;
+        println!(":memory: store, {n} producer(s): {rate:.0} deliveries/s");
+        emu.shutdown().await;
+    }
 
     // 3. Latency with 10,000 pending for a dead (hanging) endpoint.
     let file2 = dir.path().join("latency.sqlite");

@@ -22,16 +22,17 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use jiff::SignedDuration;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use crate::clock::{Clock, to_ms};
 use crate::config::{Config, RESPONSE_BODY_LIMIT};
 use crate::db::{self, Db, attempts::AttemptRow, deliveries::Claimed, deliveries::Outcome};
+use crate::db::{deliveries::Insert, legacy::LegacyInsert};
 use crate::ids;
 
 /// Rows claimed in one transaction at most.
 const CLAIM_BATCH: usize = 256;
-/// Outcomes committed in one transaction at most.
+/// Writes (attempt outcomes, new events' deliveries) committed in one transaction at most.
 const WRITE_BATCH: usize = 1024;
 /// The longest the dispatcher sleeps without looking at the queue.
 const MAX_IDLE: Duration = Duration::from_secs(30);
@@ -39,14 +40,12 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 /// The `user-agent` of every attempt.
 pub const USER_AGENT: &str = concat!("Quo-Webhooks-Emulator/", env!("CARGO_PKG_VERSION"));
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 /// HTTP and HTTPS clients for attempts.
 #[derive(Debug, Clone)]
 struct Sender {
     plain: Client<HttpConnector, Full<Bytes>>,
     /// `None` when the system has no root certificates.
-    tls: Option<HttpsClient>,
+    tls: Option<quo_api::client::HttpsClient>,
     timeout: Duration,
 }
 
@@ -62,19 +61,12 @@ impl Sender {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout));
-        let plain = Client::builder(TokioExecutor::new()).build(http.clone());
-        // The provider is named: when another crate in the build also enables rustls's
-        // aws-lc-rs provider, rustls cannot choose one itself and panics.
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let tls = match hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)
-        {
-            Ok(builder) => {
-                let mut http = http;
-                http.enforce_http(false);
-                let connector = builder.https_only().enable_http1().wrap_connector(http);
-                Some(Client::builder(TokioExecutor::new()).build(connector))
-            }
+        let plain = Client::builder(TokioExecutor::new()).build(http);
+        // https receivers: the workspace's one HTTPS client (rustls with the ring provider, the
+        // system's roots, HTTP/1.1 or HTTP/2 by ALPN). Plain http keeps its own client, with no
+        // TLS layer in the way of the throughput path.
+        let tls = match quo_api::client::https_client(Some(timeout)) {
+            Ok(client) => Some(client),
             Err(error) => {
                 tracing::warn!(%error, "no system root certificates: https receivers will fail");
                 None
@@ -176,6 +168,21 @@ struct Finished {
     outcome: Outcome,
 }
 
+/// New deliveries of one event, on their way to the writer, and who waits for their commit.
+#[derive(Debug)]
+struct NewDeliveries {
+    inserts: Vec<Insert>,
+    legacy: Vec<LegacyInsert>,
+    committed: oneshot::Sender<Result<(), sqlx::Error>>,
+}
+
+/// What the writer commits: group commit of everything that arrived since its last commit.
+#[derive(Debug)]
+enum Write {
+    Outcome(Finished),
+    Deliveries(NewDeliveries),
+}
+
 /// The engine's shared state.
 #[derive(Debug)]
 pub(crate) struct Engine {
@@ -186,7 +193,7 @@ pub(crate) struct Engine {
     wake: Notify,
     in_flight: Mutex<HashMap<i64, usize>>,
     total_in_flight: AtomicUsize,
-    results: mpsc::UnboundedSender<Finished>,
+    writes: mpsc::UnboundedSender<Write>,
 }
 
 /// The running engine's tasks.
@@ -201,7 +208,7 @@ pub(crate) struct EngineHandle {
 impl Engine {
     /// Starts the dispatcher and the writer.
     pub(crate) fn start(db: Db, clock: Arc<dyn Clock>, config: Arc<Config>) -> EngineHandle {
-        let (results, rx) = mpsc::unbounded_channel();
+        let (writes, rx) = mpsc::unbounded_channel();
         let engine = Arc::new(Self {
             db,
             sender: Sender::new(config.attempt_timeout),
@@ -210,11 +217,11 @@ impl Engine {
             wake: Notify::new(),
             in_flight: Mutex::new(HashMap::new()),
             total_in_flight: AtomicUsize::new(0),
-            results,
+            writes,
         });
         let (stop, stopped) = watch::channel(false);
         let dispatcher = tokio::spawn(Arc::clone(&engine).dispatch(stopped));
-        let writer = tokio::spawn(Arc::clone(&engine).write_outcomes(rx));
+        let writer = tokio::spawn(Arc::clone(&engine).write(rx));
         EngineHandle {
             engine,
             stop,
@@ -226,6 +233,26 @@ impl Engine {
     /// Makes the dispatcher look at the queue now.
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Writes an event's deliveries and returns once they are committed (group commit: the
+    /// writer commits everything that arrived meanwhile, from every caller, in one
+    /// transaction). The caller wakes the dispatchers.
+    pub(crate) async fn insert_deliveries(
+        &self,
+        inserts: Vec<Insert>,
+        legacy: Vec<LegacyInsert>,
+    ) -> Result<(), sqlx::Error> {
+        let (committed, done) = oneshot::channel();
+        let write = Write::Deliveries(NewDeliveries {
+            inserts,
+            legacy,
+            committed,
+        });
+        if self.writes.send(write).is_err() {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        done.await.unwrap_or(Err(sqlx::Error::PoolClosed))
     }
 
     /// POSTs with the engine's HTTP client and attempt timeout, for the legacy dispatcher:
@@ -477,7 +504,7 @@ impl Engine {
                 next_attempt_at,
             },
         };
-        if self.results.send(finished).is_err() {
+        if self.writes.send(Write::Outcome(finished)).is_err() {
             // The writer is gone (shutting down): the claim is released at the next start.
             self.release(&[row.webhook_id]);
         }
@@ -500,35 +527,73 @@ impl Engine {
         self.wake.notify_one();
     }
 
-    /// Commits outcomes in batches, then releases their claims.
-    async fn write_outcomes(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Finished>) {
+    /// Commits what arrives in batches, one transaction each: attempt outcomes (then releases
+    /// their claims) and new deliveries (then tells each caller).
+    async fn write(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Write>) {
         let mut batch = Vec::with_capacity(WRITE_BATCH);
         while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
-            let mut delay = Duration::from_millis(50);
-            while let Err(error) = self.commit(&batch).await {
-                tracing::error!(%error, "recording attempts failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+            let mut outcomes = Vec::new();
+            let mut news = Vec::new();
+            for write in batch.drain(..) {
+                match write {
+                    Write::Outcome(finished) => outcomes.push(finished),
+                    Write::Deliveries(new) => news.push(new),
+                }
             }
-            let ids: Vec<i64> = batch.iter().map(|f| f.webhook_id).collect();
-            batch.clear();
-            self.release(&ids);
+            let together = self.commit(&outcomes, &news).await;
+            if let Err(error) = together {
+                // Each event on its own, so that one that cannot be written fails alone; the
+                // outcomes are retried until they are written.
+                tracing::warn!(%error, "a group commit failed; writing one by one");
+                let mut delay = Duration::from_millis(50);
+                while let Err(error) = self.commit(&outcomes, &[]).await {
+                    tracing::error!(%error, "recording attempts failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                for new in news.drain(..) {
+                    let result = self.commit(&[], std::slice::from_ref(&new)).await;
+                    let _ = new.committed.send(result);
+                }
+            }
+            for new in news {
+                let _ = new.committed.send(Ok(()));
+            }
+            if !outcomes.is_empty() {
+                let ids: Vec<i64> = outcomes.iter().map(|f| f.webhook_id).collect();
+                self.release(&ids);
+            }
         }
     }
 
-    async fn commit(&self, batch: &[Finished]) -> Result<(), sqlx::Error> {
-        // Two statements per batch rather than two per attempt: each statement is a round
-        // trip to the connection's thread.
-        let attempts: Vec<AttemptRow> = batch.iter().map(|f| f.attempt.clone()).collect();
-        let outcomes: Vec<Outcome> = batch.iter().map(|f| f.outcome.clone()).collect();
-        let mut tx = self.db.writer.begin().await?;
-        db::attempts::insert_all(&mut tx, &attempts).await?;
-        for finished in batch {
-            if let Some(headers) = &finished.headers {
-                db::attempt_headers::insert(&mut tx, &finished.attempt.id, headers).await?;
-            }
+    async fn commit(&self, batch: &[Finished], news: &[NewDeliveries]) -> Result<(), sqlx::Error> {
+        if batch.is_empty()
+            && news
+                .iter()
+                .all(|n| n.inserts.is_empty() && n.legacy.is_empty())
+        {
+            return Ok(());
         }
-        db::deliveries::finish_all(&mut tx, &outcomes).await?;
+        // A few multi-row statements per batch rather than a few per attempt: each statement
+        // is a round trip to the connection's thread.
+        let mut tx = self.db.writer.begin().await?;
+        if !news.is_empty() {
+            let inserts: Vec<&Insert> = news.iter().flat_map(|n| &n.inserts).collect();
+            let legacy: Vec<&LegacyInsert> = news.iter().flat_map(|n| &n.legacy).collect();
+            db::deliveries::insert_all(&mut tx, &inserts).await?;
+            db::legacy::insert_deliveries(&mut tx, &legacy).await?;
+        }
+        if !batch.is_empty() {
+            let attempts: Vec<&AttemptRow> = batch.iter().map(|f| &f.attempt).collect();
+            let outcomes: Vec<Outcome> = batch.iter().map(|f| f.outcome.clone()).collect();
+            db::attempts::insert_all(&mut tx, &attempts).await?;
+            let headers: Vec<(&str, &str)> = batch
+                .iter()
+                .filter_map(|f| Some((f.attempt.id.as_str(), f.headers.as_deref()?)))
+                .collect();
+            db::attempt_headers::insert_all(&mut tx, &headers).await?;
+            db::deliveries::finish_all(&mut tx, &outcomes).await?;
+        }
         tx.commit().await
     }
 }

@@ -152,6 +152,9 @@ impl EmulatorBuilder {
         }
         let db = db::Db::open(&self.config.db).await?;
         let virtual_clock = Arc::new(VirtualClock::new());
+        // The offset of the last run on this file: its queue's due times are in that time.
+        let offset = db::clock_offset(&db.writer).await?;
+        virtual_clock.advance(Duration::from_millis(u64::try_from(offset).unwrap_or(0)));
         let clock: Arc<dyn Clock> = virtual_clock.clone();
         let config = Arc::new(self.config);
         let engine = engine::Engine::start(db.clone(), Arc::clone(&clock), Arc::clone(&config));

@@ -310,3 +310,194 @@ fn serve_receives_verifies_and_prints_what_the_emulator_delivers() {
     // The key is never logged.
     assert!(!emu.stderr().contains(&key));
 }
+
+/// The number of attempts of a delivery, as the API shows them.
+fn attempts_of(addr: SocketAddr, path: &str) -> usize {
+    let (_, d) = api(addr, "k1", "GET", path, None);
+    d["data"]["attempts"].as_array().map_or(0, Vec::len)
+}
+
+/// Creates a webhook for `url` and triggers one event; returns the delivery's detail path,
+/// the webhook's key and the delivery id, once its first attempt is recorded.
+fn one_delivery(addr: SocketAddr, url: &str) -> (String, String, String) {
+    let (status, created) = api(
+        addr,
+        "k1",
+        "POST",
+        "/webhooks",
+        Some(json!({"url": url, "events": ["call.completed"]})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let key = created["data"]["key"].as_str().unwrap().to_owned();
+    let (status, triggered) = api(
+        addr,
+        "k1",
+        "POST",
+        "/emulator/events",
+        Some(json!({"type": "call.completed"})),
+    );
+    assert_eq!(status, 200, "{triggered}");
+    let delivery = triggered["data"]["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/webhooks/{id}/events/{delivery}");
+    wait_until(Duration::from_secs(10), || attempts_of(addr, &path) == 1);
+    (path, key, delivery)
+}
+
+/// `POST /emulator/clock/advance {"by": ...}`: its status and body.
+fn advance(addr: SocketAddr, by: &Value) -> (u16, Value) {
+    api(
+        addr,
+        "k1",
+        "POST",
+        "/emulator/clock/advance",
+        Some(json!({ "by": by })),
+    )
+}
+
+#[test]
+fn clock_advance_over_http_makes_the_retries_that_fell_due_before_answering() {
+    // In memory: without --db the command keeps a file in its working directory.
+    let args = [
+        "--db",
+        ":memory:",
+        "--api-key",
+        "k1",
+        "--retry-schedule",
+        "5m,1h",
+        "--no-jitter",
+    ];
+    // Fails twice: the first attempt and the 5-minute retry.
+    let (url, got) = receiver(2);
+    let (_emulator, addr) = emulator(&args);
+    let (path, key, _) = one_delivery(addr, &url);
+
+    // Not yet due: nothing is sent.
+    let (status, body) = advance(addr, &json!("4m"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["offsetMs"], 240_000);
+    assert_eq!(attempts_of(addr, &path), 1);
+
+    // The retry falls due and is made and recorded before the answer.
+    let (status, body) = advance(addr, &json!("1m"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["offsetMs"], 300_000);
+    let now = body["data"]["now"].as_str().unwrap();
+    let now: jiff::Timestamp = now.parse().unwrap();
+    let ahead = now.duration_since(jiff::Timestamp::now()).as_secs();
+    assert!((290..=310).contains(&ahead), "now is {ahead} s ahead");
+    assert_eq!(attempts_of(addr, &path), 2);
+    let (_, detail) = api(addr, "k1", "GET", &path, None);
+    assert_eq!(detail["data"]["status"], "sending");
+
+    let (status, body) = advance(addr, &json!("1h"));
+    assert_eq!(status, 200, "{body}");
+    let (_, detail) = api(addr, "k1", "GET", &path, None);
+    assert_eq!(detail["data"]["status"], "success", "{detail}");
+    assert_eq!(detail["data"]["attempts"].as_array().unwrap().len(), 3);
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 3);
+    for request in got.iter() {
+        // Signatures keep real time, so a receiver's tolerance still accepts them.
+        verify(&key, request);
+    }
+    drop(got);
+
+    // Bad input: a clear 400 naming the field, and the clock does not move.
+    for by in [json!("soon"), json!(5), json!("-5m")] {
+        let (status, body) = advance(addr, &by);
+        assert_eq!(status, 400, "{by}: {body}");
+        assert!(body.to_string().contains("/body/by"), "{body}");
+    }
+    let (status, body) = api(
+        addr,
+        "k1",
+        "POST",
+        "/emulator/clock/advance",
+        Some(json!({})),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = api(
+        addr,
+        "wrong",
+        "POST",
+        "/emulator/clock/advance",
+        Some(json!({"by": "1h"})),
+    );
+    assert_eq!(status, 401);
+    let (_, body) = advance(addr, &json!("0s"));
+    assert_eq!(body["data"]["offsetMs"], 300_000 + 3_600_000);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_then_restart_on_the_same_file_loses_nothing_and_resumes_the_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emu.sqlite");
+    let db = db.to_str().unwrap();
+    let args = [
+        "--db",
+        db,
+        "--api-key",
+        "k1",
+        "--retry-schedule",
+        "1h",
+        "--no-jitter",
+    ];
+    let (url, got) = receiver(1);
+    let (mut first, addr) = emulator(&args);
+    let (path, key, delivery) = one_delivery(addr, &url);
+    let (status, body) = advance(addr, &json!("30m"));
+    assert_eq!(status, 200, "{body}");
+    let (_, before) = api(addr, "k1", "GET", &path, None);
+    assert_eq!(before["data"]["status"], "sending");
+    assert!(before["data"]["nextAttemptAt"].is_string());
+
+    // SIGTERM, as a service manager stops it: a clean exit.
+    let pid = first.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let start = Instant::now();
+    let exit = loop {
+        if let Some(exit) = first.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}; stderr {}", first.stderr());
+    first.line_with("stopping");
+
+    let (second, addr) = emulator(&args);
+    let (_, after) = api(addr, "k1", "GET", &path, None);
+    assert_eq!(after["data"]["attempts"], before["data"]["attempts"]);
+    assert_eq!(
+        after["data"]["nextAttemptAt"],
+        before["data"]["nextAttemptAt"]
+    );
+    // The clock kept its 30 minutes: another 30 bring the retry (due after 1 h) due, and it is
+    // made before the answer.
+    let (status, body) = advance(addr, &json!("30m"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["offsetMs"], 3_600_000);
+    let (_, done) = api(addr, "k1", "GET", &path, None);
+    assert_eq!(done["data"]["status"], "success", "{done}");
+    let attempts = done["data"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0]["responseStatusCode"], 200);
+    assert_eq!(attempts[1]["responseStatusCode"], 500);
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 2);
+    for request in got.iter() {
+        verify(&key, request);
+        let id_header = request.0.iter().find(|(n, _)| n == "webhook-id").unwrap();
+        assert_eq!(id_header.1, delivery);
+    }
+    drop(second);
+}

@@ -2,7 +2,7 @@
 //! (an emulator addition for the dashboard).
 
 use http::HeaderMap;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// Characters of each signature kept after its `v1,` prefix.
 const SIGNATURE_PREFIX: usize = 8;
@@ -47,21 +47,23 @@ fn shorten_signatures(text: &str) -> String {
         .join(" ")
 }
 
-/// Records the headers of an attempt inside the caller's transaction, unless the attempt was
-/// not written (its delivery is gone).
-pub(crate) async fn insert(
+/// Records the headers of attempts, `(attempt id, headers)`, inside the caller's
+/// transaction, a few hundred per statement, leaving out those whose attempt was not written
+/// (its delivery is gone).
+pub(crate) async fn insert_all(
     conn: &mut SqliteConnection,
-    attempt_id: &str,
-    headers: &str,
+    rows: &[(&str, &str)],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO attempt_headers (attempt_id, headers) SELECT $1, $2 \
-         WHERE EXISTS (SELECT 1 FROM attempts WHERE id = $1)",
-    )
-    .bind(attempt_id)
-    .bind(headers)
-    .execute(&mut *conn)
-    .await?;
+    for chunk in rows.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "INSERT INTO attempt_headers (attempt_id, headers) SELECT column1, column2 FROM (",
+        );
+        query.push_values(chunk, |mut row, (id, headers)| {
+            row.push_bind(*id).push_bind(*headers);
+        });
+        query.push(") WHERE EXISTS (SELECT 1 FROM attempts WHERE id = column1)");
+        query.build().persistent(false).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

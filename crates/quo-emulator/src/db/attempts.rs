@@ -39,7 +39,7 @@ impl AttemptRow {
 /// those whose delivery is gone.
 pub(crate) async fn insert_all(
     conn: &mut SqliteConnection,
-    attempts: &[AttemptRow],
+    attempts: &[&AttemptRow],
 ) -> Result<(), sqlx::Error> {
     // 9 parameters per row, well below SQLite's 32766 per statement.
     for chunk in attempts.chunks(500) {
@@ -61,7 +61,7 @@ pub(crate) async fn insert_all(
                 .push_bind(&attempt.url);
         });
         query.push(") WHERE EXISTS (SELECT 1 FROM deliveries WHERE seq = column2)");
-        query.build().execute(&mut *conn).await?;
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

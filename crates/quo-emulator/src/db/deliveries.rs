@@ -25,7 +25,7 @@ pub(crate) struct Insert {
 /// Writes new deliveries, each due at once, inside the caller's transaction.
 pub(crate) async fn insert_all(
     conn: &mut SqliteConnection,
-    deliveries: &[Insert],
+    deliveries: &[&Insert],
 ) -> Result<(), sqlx::Error> {
     // SQLite allows 32766 parameters per statement: 9 per row, in chunks well below that.
     for chunk in deliveries.chunks(500) {
@@ -45,7 +45,7 @@ pub(crate) async fn insert_all(
                 .push_bind(d.created_at)
                 .push_bind(d.created_at);
         });
-        query.build().execute(&mut *conn).await?;
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -368,6 +368,7 @@ pub(crate) async fn claim_due(
             candidates.extend(
                 query
                     .build_query_as::<Candidate>()
+                    .persistent(false)
                     .fetch_all(&mut *tx)
                     .await?,
             );
@@ -392,6 +393,7 @@ pub(crate) async fn claim_due(
         claimed.extend(
             query
                 .build_query_as::<Claimed>()
+                .persistent(false)
                 .fetch_all(&mut *tx)
                 .await?,
         );
@@ -404,7 +406,7 @@ pub(crate) async fn claim_due(
             list.push_bind(*seq);
         }
         query.push(")");
-        query.build().execute(&mut *tx).await?;
+        query.build().persistent(false).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     // In the order chosen: manual attempts first, then the oldest due.
@@ -520,7 +522,7 @@ pub(crate) async fn finish_all(
                 .push_bind(outcome.next_attempt_at);
         });
         query.push(") AS v WHERE deliveries.seq = v.column1");
-        query.build().execute(&mut *conn).await?;
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

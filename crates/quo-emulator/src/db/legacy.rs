@@ -2,7 +2,7 @@
 
 use quo_api::{LegacyWebhook, WebhookStatus};
 use quo_webhooks::EventType;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use standard_webhooks::LegacySecret;
 
 use crate::Error;
@@ -124,21 +124,24 @@ pub(crate) struct LegacyInsert {
 }
 
 pub(crate) async fn insert_deliveries(
-    tx: &mut Transaction<'_, Sqlite>,
-    rows: &[LegacyInsert],
+    conn: &mut SqliteConnection,
+    rows: &[&LegacyInsert],
 ) -> Result<(), sqlx::Error> {
-    for row in rows {
-        sqlx::query(
+    for chunk in rows.chunks(500) {
+        let mut query: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
             "INSERT INTO legacy_deliveries (webhook_id, event_id, event_type, payload, status, \
-             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-        )
-        .bind(&row.webhook_id)
-        .bind(&row.event_id)
-        .bind(&row.event_type)
-        .bind(&row.payload)
-        .bind(row.created_at)
-        .execute(&mut **tx)
-        .await?;
+             next_attempt_at, created_at) ",
+        );
+        query.push_values(chunk, |mut row, d| {
+            row.push_bind(&d.webhook_id)
+                .push_bind(&d.event_id)
+                .push_bind(&d.event_type)
+                .push_bind(&d.payload)
+                .push_bind("pending")
+                .push_bind(d.created_at)
+                .push_bind(d.created_at);
+        });
+        query.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

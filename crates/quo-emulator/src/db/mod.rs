@@ -6,6 +6,11 @@
 //! cheaper than `SQLITE_BUSY` retries), reads through a small pool of their own. The file is
 //! in WAL mode with `synchronous = NORMAL`: a committed transaction survives the process being
 //! killed (`kill -9`); only a power cut can lose the last commits.
+//!
+//! Statements whose text depends on a batch's size (multi-row inserts and updates, `IN`
+//! lists) are not kept prepared (`persistent(false)`): each size is a different statement, and
+//! sqlx would keep up to 100 of them per connection, each holding its compiled program — memory
+//! that grew over a long run for no gain, since the same size rarely comes back.
 
 pub(crate) mod attempt_headers;
 pub(crate) mod attempts;
@@ -21,6 +26,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::Error;
 use crate::config::DbLocation;
+
+/// Bytes of the database file mapped into memory (file pages: the kernel's page cache, not
+/// the heap; they count in RSS as `RssFile` while resident).
+const MMAP_SIZE: u64 = 256 * 1024 * 1024;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -60,7 +69,10 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(Duration::from_secs(10))
+                    // Pages are read from the mapped file rather than copied by `pread` after
+                    // every commit (each reader re-reads what the writer changed).
+                    .pragma("mmap_size", MMAP_SIZE.to_string());
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
                     .min_connections(1)
@@ -100,4 +112,28 @@ pub(crate) async fn new_claims_held(pool: &SqlitePool) -> Result<bool, sqlx::Err
             .fetch_one(pool)
             .await?;
     Ok(held != 0)
+}
+
+/// The virtual clock's saved offset from real time, in milliseconds (0 when never advanced).
+pub(crate) async fn clock_offset(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let offset: Option<i64> =
+        sqlx::query_scalar("SELECT offset_ms FROM emulator_clock WHERE id = 1")
+            .fetch_optional(pool)
+            .await?;
+    Ok(offset.unwrap_or(0))
+}
+
+/// Saves the virtual clock's offset (it only grows: an older, smaller value never wins).
+pub(crate) async fn save_clock_offset(
+    pool: &SqlitePool,
+    offset_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO emulator_clock (id, offset_ms) VALUES (1, $1) \
+         ON CONFLICT (id) DO UPDATE SET offset_ms = MAX(offset_ms, excluded.offset_ms)",
+    )
+    .bind(offset_ms)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -174,24 +174,36 @@ pub(crate) async fn trigger_event(
             created_at: to_ms(now),
         })
         .collect();
+    let legacy_webhooks: Vec<String> = legacy_inserts
+        .iter()
+        .map(|d| d.webhook_id.clone())
+        .collect();
+    let delivered: Vec<TriggeredDelivery> = inserts
+        .iter()
+        .map(|d| TriggeredDelivery {
+            webhook_id: WebhookId::from(d.webhook_id.to_string()),
+            id: DeliveryId::from(d.id.clone()),
+        })
+        .collect();
     if !inserts.is_empty() || !legacy_inserts.is_empty() {
-        let mut tx = state.db.writer.begin().await?;
-        deliveries::insert_all(&mut tx, &inserts).await?;
-        db::legacy::insert_deliveries(&mut tx, &legacy_inserts).await?;
-        tx.commit().await?;
-        state.engine.wake();
-        state.legacy.wake();
+        // Committed (together with whatever else the writer holds) before answering, and so
+        // before any attempt can be made.
+        state
+            .engine
+            .insert_deliveries(inserts, legacy_inserts)
+            .await?;
+        // Only the dispatcher with new work is woken: each wake costs it a claim transaction.
+        if !delivered.is_empty() {
+            state.engine.wake();
+        }
+        if !legacy_webhooks.is_empty() {
+            state.legacy.wake();
+        }
     }
     Ok(TriggeredEvent {
-        legacy_webhooks: legacy_inserts.into_iter().map(|d| d.webhook_id).collect(),
+        legacy_webhooks,
         event,
-        deliveries: inserts
-            .into_iter()
-            .map(|d| TriggeredDelivery {
-                webhook_id: WebhookId::from(d.webhook_id.to_string()),
-                id: DeliveryId::from(d.id),
-            })
-            .collect(),
+        deliveries: delivered,
     })
 }
 
@@ -291,9 +303,14 @@ pub(crate) async fn settle(state: &AppState, limit: Duration) {
     }
 }
 
-/// Moves the virtual clock, wakes the engine, and waits for the attempts that fell due.
+/// Moves the virtual clock (and saves its offset, so that a restart on the same file keeps
+/// it), wakes the engine, and waits for the attempts that fell due.
 pub(crate) async fn advance_clock(state: &AppState, by: Duration) {
     state.virtual_clock.advance(by);
+    let offset = i64::try_from(state.virtual_clock.offset().as_millis()).unwrap_or(i64::MAX);
+    if let Err(error) = db::save_clock_offset(&state.db.writer, offset).await {
+        tracing::error!(%error, "saving the virtual clock's offset failed");
+    }
     state.engine.wake();
     state.legacy.wake();
     settle(

@@ -387,9 +387,10 @@ pub(crate) async fn send_test_event(
         is_test: true,
         created_at: to_ms(state.clock.now()),
     };
-    let mut tx = state.db.writer.begin().await?;
-    deliveries::insert_all(&mut tx, std::slice::from_ref(&insert)).await?;
-    tx.commit().await?;
+    state
+        .engine
+        .insert_deliveries(vec![insert], Vec::new())
+        .await?;
     state.engine.wake();
     Ok(event.json)
 }
