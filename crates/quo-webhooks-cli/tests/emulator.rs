@@ -457,22 +457,11 @@ fn sigterm_then_restart_on_the_same_file_loses_nothing_and_resumes_the_retry() {
     assert!(before["data"]["nextAttemptAt"].is_string());
 
     // SIGTERM, as a service manager stops it: a clean exit.
-    let pid = first.child.id().to_string();
-    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(sent.success());
-    let start = Instant::now();
-    let exit = loop {
-        if let Some(exit) = first.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "still running 10 s after SIGTERM"
-        );
-        thread::sleep(Duration::from_millis(20));
-    };
+    first.signal("TERM");
+    first.exits_within(Duration::from_secs(10));
+    let exit = first.try_wait().unwrap();
     assert!(exit.success(), "{exit:?}; stderr {}", first.stderr());
-    first.line_with("stopping");
+    let _ = first.stdout_line_with("stopping");
 
     let (second, addr) = emulator(&args);
     let (_, after) = api(addr, "k1", "GET", &path, None);
