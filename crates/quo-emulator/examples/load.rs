@@ -8,6 +8,10 @@
 //! (no HTTP), first by one producer that waits for each commit (latency bound), then by
 //! PRODUCERS (16) tasks at once, as concurrent POSTs would. The receiver only counts, so the
 //! memory samples are the emulator's (and the tokio runtime's).
+//!
+//! `LOAD_HTTP=1`: the producers send real `POST /emulator/events` requests over HTTP/1.1
+//! (one keep-alive client, the emulator on a socket), so request parsing and the key check
+//! are in the figures too.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::HashMap;
@@ -16,6 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::{Router, body::Bytes, extract::State, routing::post};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
 use quo_api::NewWebhook;
 use quo_emulator::{Emulator, TriggerRequest};
 use quo_webhooks::EventType;
@@ -106,14 +113,14 @@ async fn throughput(
     events: usize,
     producers: usize,
 ) -> (f64, Vec<(usize, (u64, u64))>, Emulator) {
-    let emu = Arc::new(
-        Emulator::builder()
-            .db(db)
-            .rate_limit(0)
-            .build()
-            .await
-            .unwrap(),
-    );
+    let http = std::env::var_os("LOAD_HTTP").is_some();
+    let builder = Emulator::builder().db(db).rate_limit(0);
+    let emu = Arc::new(if http {
+        builder.start().await.unwrap()
+    } else {
+        builder.build().await.unwrap()
+    });
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let (url, arrived) = counting_receiver().await;
     for _ in 0..webhooks {
         emu.create_webhook(NewWebhook::new(&url, [EventType::CallCompleted]))
@@ -144,14 +151,19 @@ async fn throughput(
     for _ in 0..producers.max(1) {
         let emu = Arc::clone(&emu);
         let left = Arc::clone(&left);
+        let client = client.clone();
         tasks.push(tokio::spawn(async move {
             while left
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
             {
-                emu.trigger(TriggerRequest::new(EventType::CallCompleted))
-                    .await
-                    .unwrap();
+                if http {
+                    post_event(&client, &emu).await;
+                } else {
+                    emu.trigger(TriggerRequest::new(EventType::CallCompleted))
+                        .await
+                        .unwrap();
+                }
             }
         }));
     }
@@ -163,6 +175,21 @@ async fn throughput(
     let samples = sampler.await.unwrap();
     let emu = Arc::into_inner(emu).unwrap();
     (rate, samples, emu)
+}
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// One `POST /emulator/events`, as another language's test would send it; panics unless 200.
+async fn post_event(client: &HttpClient, emu: &Emulator) {
+    let request = http::Request::post(format!("{}/emulator/events", emu.base_url()))
+        .header("authorization", emu.api_key().expose())
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from_static(br#"{"type":"call.completed"}"#)))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
 }
 
 #[tokio::main]
