@@ -508,6 +508,14 @@ impl<St: IdempotencyStore + ?Sized> ClaimGuard<St> {
         let store = &*self.engine.store;
         let every = (s.lease / 3).max(Duration::from_millis(1));
         let mut handler = std::pin::pin!(handler);
+        // A handler that is done at its first poll (one with nothing to wait for) needs no
+        // renewal timer: a timer set up and cancelled costs a clock read and the timer
+        // wheel's lock.
+        if let Poll::Ready(out) =
+            std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await
+        {
+            return out;
+        }
         loop {
             tokio::select! {
                 biased;
