@@ -608,7 +608,8 @@ fn has_space(bytes: &[u8]) -> bool {
         let x = u64::from_ne_bytes(*word) ^ (ONES * u64::from(b' '));
         acc | (x.wrapping_sub(ONES) & !x & HIGHS)
     });
-    zero_bytes != 0 || tail.iter().any(|&b| b == b' ')
+    // The tail is under eight bytes: a plain loop, not `memchr`.
+    zero_bytes != 0 || tail.iter().fold(false, |any, &b| any | (b == b' '))
 }
 
 /// Constant-time equality of two MACs: every byte is compared, with no branch on their values.
@@ -726,9 +727,7 @@ pub(crate) fn parse_timestamp(raw: &[u8]) -> Result<u64, &'static str> {
                 "not a whole number of seconds"
             });
         }
-        return Ok(raw
-            .iter()
-            .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0')));
+        return Ok(raw.iter().fold(0u64, |n, &b| n * 10 + u64::from(b - b'0')));
     }
     if raw.first() == Some(&b'-') {
         return Err("negative");
@@ -824,7 +823,9 @@ mod tests {
     #[test]
     fn space_scan_finds_a_space_anywhere() {
         assert!(!has_space(b""));
-        assert!(!has_space(b"v1,abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH="));
+        assert!(!has_space(
+            b"v1,abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH="
+        ));
         for len in 1..40 {
             for at in 0..len {
                 let mut bytes = vec![b'a'; len];
