@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
-# Loopback HTTP load test of the four receiver configurations of the layer/ benchmarks: bare
-# handler, verification, verification + MemoryStore, verification + RedisStore. Prints
-# requests per second and p50/p99 latency side by side, with each throughput as a share of the
-# bare handler's, and the CPU time the server (and redis-server) spent per request: when the
+# Loopback HTTP load test. Two groups of receivers, each measured against its own baseline:
+#
+# - the four configurations of the layer/ benchmarks, on routes of one axum server
+#   (load_server): bare handler, verification, verification + MemoryStore, verification +
+#   RedisStore; baseline: the bare axum handler;
+# - the whole `quo-webhooks serve` path (verify, deduplicate in memory, one JSON line per event
+#   on standard output, here /dev/null; its log lines on standard error, also /dev/null), the
+#   real release binary with its defaults; baseline: a plain hyper HTTP/1.1 server that reads the
+#   body and answers 200 (hyper_bare).
+#
+# Prints requests per second and p50/p99 latency side by side, with each throughput as a share
+# of its baseline's, and the CPU time the server (and redis-server) spent per request: when the
 # load generator, not the server, is what limits a run, the CPU per request still tells what
 # each configuration costs, and "CPU-bound share" is the throughput share it would get on a
-# saturated server (bare CPU per request ÷ this configuration's).
+# saturated server (baseline CPU per request ÷ this configuration's).
 #
 #   benches/load.sh [SECONDS_PER_CONFIGURATION]     (default 10)
 #
 # Environment:
 #   CONNECTIONS   open connections (default 32)
 #   THREADS       wrk threads (default 1)
-#   PIN           1 (default on 2+ CPUs): the server on CPU 0, wrk and redis-server on CPU 1,
-#                 so that the server's throughput on one core is what is measured; 0: no pinning
-#   WORKERS       the server's runtime threads (default 1 when pinned, else the CPU count)
+#   PIN           1 (default on 2+ CPUs): the servers on CPU 0, wrk and redis-server on CPU 1,
+#                 so that a server's throughput on one core is what is measured; 0: no pinning
+#   WORKERS       each server's runtime threads (default 1 when pinned, else the CPU count)
 #   REQUESTS      distinct signed deliveries prepared per configuration (default 1500000)
-#   ROUNDS        how many times to run the four configurations in turn (default 1)
+#   ROUNDS        how many times to run the configurations in turn (default 1)
+#   CONFIGS       which to run, space-separated, of: bare verify verify-memory verify-redis
+#                 hyper-bare serve (default: all six; a group's baseline is added when missing)
 #
 # Only 127.0.0.1 is used. The script starts its own redis-server on a free port (never 6379)
-# with no persistence, and the load server; it kills both when it exits, however it exits.
+# with no persistence, and the servers; it kills them all when it exits, however it exits.
 # Needs wrk (installed with apt-get if missing and we are root) and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,15 +61,33 @@ if [ "$pin" = 1 ] && command -v taskset >/dev/null; then
     on_client=(taskset -c 1)
 fi
 
-echo "==> building load_server"
-cargo build --release -q -p benches --bin load_server
-server_bin=${CARGO_TARGET_DIR:-target}/release/load_server
+configs=(${CONFIGS:-bare verify verify-memory verify-redis hyper-bare serve})
+want() { [[ " ${configs[*]} " == *" $1 "* ]]; }
+for name in "${configs[@]}"; do
+    case $name in
+        bare|verify|verify-memory|verify-redis|hyper-bare|serve) ;;
+        *) echo "load: unknown configuration $name" >&2; exit 1 ;;
+    esac
+done
+# Each group's baseline first, added when missing.
+if want verify || want verify-memory || want verify-redis; then want bare || configs=(bare "${configs[@]}"); fi
+if want serve && ! want hyper-bare; then
+    configs=("${configs[@]/serve/hyper-bare serve}")
+    read -r -a configs <<<"${configs[*]}"
+fi
+
+echo "==> building load_server, hyper_bare and quo-webhooks"
+cargo build --release -q -p benches --bin load_server --bin hyper_bare
+target=${CARGO_TARGET_DIR:-target}/release
+server_bin=$target/load_server
+if want serve; then cargo build --release -q -p quo-webhooks-cli --bin quo-webhooks; fi
 
 work=$(mktemp -d)
-server_pid="" redis_pid=""
+server_pid="" hyper_pid="" serve_pid="" redis_pid=""
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+    for pid in "$server_pid" "$hyper_pid" "$serve_pid" "$redis_pid"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -87,29 +115,85 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
+wait_listening() { # pid output-file -> the port it printed as "listening 127.0.0.1:PORT"
+    local port=""
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$2")
+        [ -n "$port" ] && break
+        kill -0 "$1" 2>/dev/null || { cat "$2" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "load: a server did not start" >&2; exit 1; }
+    echo "$port"
+}
+
 "${on_server[@]}" "$server_bin" serve --port 0 --workers "$workers" \
     --redis "redis://127.0.0.1:$redis_port" >"$work/server.out" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/server.out")
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.out" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "load: the server did not start" >&2; exit 1; }
+port=$(wait_listening "$server_pid" "$work/server.out")
 
-stats() { # handler runs of one configuration so far
-    exec 3<>"/dev/tcp/127.0.0.1/$port"
-    printf 'GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
-    sed -n "s/^$1=//p" <&3
+if want hyper-bare; then
+    "${on_server[@]}" "$target/hyper_bare" --port 0 --workers "$workers" >"$work/hyper.out" 2>&1 &
+    hyper_pid=$!
+    hyper_port=$(wait_listening "$hyper_pid" "$work/hyper.out")
+fi
+
+if want serve; then
+    serve_port=""
+    for _ in $(seq 20); do
+        candidate=$((20000 + RANDOM % 30000))
+        if [ "$candidate" != 6379 ] && port_is_free "$candidate"; then
+            serve_port=$candidate
+            break
+        fi
+    done
+    [ -n "$serve_port" ] || { echo "load: no free port for quo-webhooks serve" >&2; exit 1; }
+    # Its defaults (memory store, standard output, info logs), both outputs thrown away; the
+    # runtime's threads as the other servers'.
+    TOKIO_WORKER_THREADS=$workers "${on_server[@]}" "$target/quo-webhooks" serve \
+        --listen "127.0.0.1:$serve_port" --path /webhooks --secret "$("$server_bin" secret)" \
+        >/dev/null 2>&1 &
+    serve_pid=$!
+    for _ in $(seq 100); do
+        ! port_is_free "$serve_port" && break
+        kill -0 "$serve_pid" 2>/dev/null || { echo "load: quo-webhooks serve exited" >&2; exit 1; }
+        sleep 0.1
+    done
+    port_is_free "$serve_port" && { echo "load: quo-webhooks serve did not start" >&2; exit 1; }
+fi
+
+http_get() { # port path -> the response body
+    exec 3<>"/dev/tcp/127.0.0.1/$1"
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+    cat <&3
     exec 3<&-
 }
 
-run_wrk() { # path seconds deliveries-file -> RESULT line
-    "${on_client[@]}" wrk -t"$threads" -c"$connections" -d"$2s" --timeout 5s -s benches/load.lua \
-        "http://127.0.0.1:$port$1" -- "$3" "$work/body.json" "$threads" | grep '^RESULT'
+stats() { # handler runs of one configuration so far
+    case $1 in
+        hyper-bare) http_get "$hyper_port" /stats | sed -n "s/^hyper-bare=//p" ;;
+        serve) # deliveries answered "processed", summed over schemes and event types
+            http_get "$serve_port" /metrics |
+                awk '/^quo_webhooks_deliveries_total\{/ && /outcome="processed"/ { n += $NF } END { print n + 0 }' ;;
+        *) http_get "$port" /stats | sed -n "s/^$1=//p" ;;
+    esac
 }
+
+run_wrk() { # url seconds deliveries-file -> RESULT line
+    "${on_client[@]}" wrk -t"$threads" -c"$connections" -d"$2s" --timeout 5s -s benches/load.lua \
+        "$1" -- "$3" "$work/body.json" "$threads" | grep '^RESULT'
+}
+
+declare -A url_of pid_of base_of
+for name in bare verify verify-memory verify-redis; do pid_of[$name]=$server_pid base_of[$name]=bare; done
+url_of[bare]=http://127.0.0.1:$port/bare
+url_of[verify]=http://127.0.0.1:$port/verify
+url_of[verify-memory]=http://127.0.0.1:$port/memory
+url_of[verify-redis]=http://127.0.0.1:$port/redis
+url_of[hyper-bare]=http://127.0.0.1:${hyper_port:-0}/
+pid_of[hyper-bare]=${hyper_pid:-0} base_of[hyper-bare]=hyper-bare
+url_of[serve]=http://127.0.0.1:${serve_port:-0}/webhooks
+pid_of[serve]=${serve_pid:-0} base_of[serve]=hyper-bare
 
 clk=$(getconf CLK_TCK)
 cpu_ticks() { # user + system CPU ticks of a process so far
@@ -120,24 +204,26 @@ sign() {
     "$server_bin" sign --count "$requests" --size 1024 --out "$work/deliveries.tsv" --body "$work/body.json"
 }
 
-echo "==> server on 127.0.0.1:$port (workers: $workers, pinned: $pin), redis-server on :$redis_port"
-echo "==> warm-up: 2s on /bare"
-sign
-run_wrk /bare 2 "$work/deliveries.tsv" >/dev/null
+echo "==> load_server on 127.0.0.1:$port${hyper_port:+, hyper_bare on :$hyper_port}${serve_port:+, quo-webhooks serve on :$serve_port} (workers: $workers, pinned: $pin), redis-server on :$redis_port"
+echo "==> configurations: ${configs[*]}"
+for name in "${configs[@]}"; do
+    [ "$name" = "${base_of[$name]}" ] || continue
+    echo "==> warm-up: 2s on $name"
+    sign
+    run_wrk "${url_of[$name]}" 2 "$work/deliveries.tsv" >/dev/null
+done
 
 declare -A rps p50 p99 bad runs sent server_ticks redis_ticks busy
-configs=(bare verify verify-memory verify-redis)
-paths=(/bare /verify /memory /redis)
 for round in $(seq "$rounds"); do
-    for k in "${!configs[@]}"; do
-        name=${configs[$k]}
+    for name in "${configs[@]}"; do
+        server=${pid_of[$name]}
         echo "==> round $round: ${name}, ${seconds}s, $connections connections"
         # Fresh deliveries for each run: new ids, and timestamps well inside the tolerance.
         sign
         before=$(stats "$name")
-        s0=$(cpu_ticks "$server_pid") r0=$(cpu_ticks "$redis_pid")
-        line=$(run_wrk "${paths[$k]}" "$seconds" "$work/deliveries.tsv")
-        s1=$(cpu_ticks "$server_pid") r1=$(cpu_ticks "$redis_pid")
+        s0=$(cpu_ticks "$server") r0=$(cpu_ticks "$redis_pid")
+        line=$(run_wrk "${url_of[$name]}" "$seconds" "$work/deliveries.tsv")
+        s1=$(cpu_ticks "$server") r1=$(cpu_ticks "$redis_pid")
         after=$(stats "$name")
         echo "    $line"
         get() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $line"; }
@@ -158,18 +244,19 @@ for round in $(seq "$rounds"); do
 done
 
 echo
-echo "| configuration | requests/s | ÷ bare | p50 | p99 | server CPU/request | CPU-bound share | redis-server CPU/request | non-2xx + errors | handler runs ÷ requests |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-base=$(( ${rps[bare]} / rounds ))
-base_cpu=$(awk -v t="${server_ticks[bare]}" -v c="$clk" -v n="${sent[bare]}" 'BEGIN { print t / c * 1e6 / n }')
+echo "| configuration | baseline | requests/s | ÷ baseline | p50 | p99 | server CPU/request | CPU-bound share | redis-server CPU/request | non-2xx + errors | handler runs ÷ requests |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for name in "${configs[@]}"; do
+    b=${base_of[$name]}
     r=$(( ${rps[$name]} / rounds ))
-    awk -v n="$name" -v r="$r" -v b="$base" -v p50="${p50[$name]}" -v p99="${p99[$name]}" \
+    base=$(( ${rps[$b]} / rounds ))
+    base_cpu=$(awk -v t="${server_ticks[$b]}" -v c="$clk" -v n="${sent[$b]}" 'BEGIN { print t / c * 1e6 / n }')
+    awk -v n="$name" -v bn="$b" -v r="$r" -v b="$base" -v p50="${p50[$name]}" -v p99="${p99[$name]}" \
         -v bad="${bad[$name]}" -v runs="${runs[$name]}" -v sent="${sent[$name]}" -v c="$clk" \
         -v st="${server_ticks[$name]}" -v rt="${redis_ticks[$name]}" -v bc="$base_cpu" 'BEGIN {
         cpu = st / c * 1e6 / sent; rcpu = rt / c * 1e6 / sent
-        printf "| %s | %d | %.0f%% | %.0f µs | %.0f µs | %.1f µs | %.0f%% | %.1f µs | %d | %.3f |\n",
-            n, r, 100 * r / b, p50, p99, cpu, 100 * bc / cpu, rcpu, bad, (sent > 0 ? runs / sent : 0)
+        printf "| %s | %s | %d | %.0f%% | %.0f µs | %.0f µs | %.1f µs | %.0f%% | %.1f µs | %d | %.3f |\n",
+            n, bn, r, 100 * r / b, p50, p99, cpu, 100 * bc / cpu, rcpu, bad, (sent > 0 ? runs / sent : 0)
     }'
 done
 echo

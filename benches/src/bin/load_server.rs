@@ -10,6 +10,8 @@
 //! load_server sign --count N --size BYTES --out FILE --body FILE
 //!     Writes BYTES of body to the body file and N lines "id<TAB>timestamp<TAB>signature",
 //!     each a distinct delivery of that body signed now.
+//! load_server secret
+//!     Prints the benchmarks' secret as `whsec_...`, for `quo-webhooks serve --secret`.
 //! ```
 
 use std::{
@@ -131,6 +133,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sign") => sign(&args),
+        Some("secret") => {
+            println!("{}", secret().to_whsec_string());
+            Ok(())
+        }
         Some("serve") => {
             let workers = match flag(&args, "--workers") {
                 Ok(w) => w.unwrap_or(1),
@@ -145,7 +151,7 @@ fn main() -> ExitCode {
         }
         _ => Err(
             "usage: load_server serve [--port N] [--workers N] [--redis URL] | \
-                  sign --count N [--size BYTES] --out FILE --body FILE"
+                  sign --count N [--size BYTES] --out FILE --body FILE | secret"
                 .into(),
         ),
     };

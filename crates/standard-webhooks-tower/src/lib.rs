@@ -24,7 +24,7 @@ pub mod verify;
 
 pub use idempotency::{
     Begin, ClaimGuard, Idempotency, IdempotencyEngine, IdempotencyLayer, IdempotencyOutcome,
-    KeyContext, REPLAYED_HEADER, Unchecked,
+    KeyContext, Once, REPLAYED_HEADER, Unchecked,
 };
 pub use rejection::{JsonRejection, OnRejection, Rejection};
 pub use standard_webhooks;

@@ -11,7 +11,8 @@ use std::{
 };
 
 use standard_webhooks_tower::{
-    Begin, IdempotencyEngine, IdempotencyStore, MemoryStore, Rejection,
+    Begin, IdempotencyEngine, IdempotencyOutcome, IdempotencyStore, MemoryStore, Once,
+    REPLAYED_HEADER, Rejection,
     store::{Claim, ClaimToken, Fenced, StoreError, StoreFuture},
 };
 
@@ -231,4 +232,99 @@ async fn full_store_fails_closed_even_when_failing_open() {
         ),
         "{begin:?}"
     );
+}
+
+#[tokio::test]
+async fn once_completes_on_ok_releases_on_err_and_answers_each_outcome() {
+    let engine = engine();
+    let runs = AtomicUsize::new(0);
+    let handler = |ok: bool| {
+        let runs = &runs;
+        async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            if ok { Ok("done") } else { Err("disk full") }
+        }
+    };
+
+    // A failure releases the key: its retry runs the handler again.
+    let failed = engine.once("msg_1", handler(false)).await;
+    assert!(matches!(failed, Once::Failed("disk full")), "{failed:?}");
+    let res: http::Response<bytes::Bytes> = failed.into_response();
+    assert_eq!(res.status(), 500);
+    assert!(!String::from_utf8_lossy(res.body()).contains("disk full"));
+    assert_eq!(res.extensions().get(), Some(&IdempotencyOutcome::Released));
+
+    let processed = engine.once("msg_1", handler(true)).await;
+    assert!(
+        matches!(processed, Once::Processed("done")),
+        "{processed:?}"
+    );
+    assert!(processed.response::<bytes::Bytes>().is_none());
+    let res: http::Response<bytes::Bytes> = processed.into_response();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.extensions().get(), Some(&IdempotencyOutcome::Processed));
+
+    // Completed: a duplicate, the handler not run.
+    let duplicate = engine.once("msg_1", handler(true)).await;
+    assert!(matches!(duplicate, Once::Duplicate), "{duplicate:?}");
+    let res: http::Response<bytes::Bytes> = duplicate.into_response();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()[REPLAYED_HEADER], "true");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "the duplicate's handler never ran"
+    );
+    assert_eq!(second_look(&engine, "msg_1").await, "duplicate");
+}
+
+#[tokio::test]
+async fn once_rejects_a_key_in_flight_and_an_unreachable_store() {
+    let engine = engine();
+    let Begin::Claimed(_held) = engine.begin("msg_1").await else {
+        panic!("a fresh key is free");
+    };
+    let ran = AtomicUsize::new(0);
+    let handler = || async {
+        ran.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, ()>(())
+    };
+    let racing = engine.once("msg_1", handler()).await;
+    assert!(
+        matches!(racing, Once::Rejected(Rejection::InFlight { .. })),
+        "{racing:?}"
+    );
+    let res: http::Response<bytes::Bytes> = racing.into_response();
+    assert_eq!(res.status(), 409);
+    assert!(res.headers().contains_key("retry-after"));
+
+    let closed = IdempotencyEngine::new(Probe::new(Duration::ZERO, true));
+    let down = closed.once("msg_2", handler()).await;
+    assert!(
+        matches!(down, Once::Rejected(Rejection::StoreUnavailable { .. })),
+        "{down:?}"
+    );
+    assert_eq!(down.into_response::<bytes::Bytes>().status(), 503);
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "the handler never ran");
+
+    // Failing open, the handler runs unchecked.
+    let open = IdempotencyEngine::new(Probe::new(Duration::ZERO, true)).fail_open(true);
+    assert!(matches!(
+        open.once("msg_3", handler()).await,
+        Once::Processed(())
+    ));
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn once_dropped_while_the_handler_runs_releases_the_key() {
+    let engine = engine();
+    let pending = engine.once("msg_1", std::future::pending::<Result<(), ()>>());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(20), pending)
+            .await
+            .is_err()
+    );
+    tokio::task::yield_now().await;
+    assert_eq!(second_look(&engine, "msg_1").await, "free");
 }

@@ -235,6 +235,132 @@ impl<St: IdempotencyStore + ?Sized> IdempotencyEngine<St> {
     }
 }
 
+impl<St: IdempotencyStore + ?Sized> IdempotencyEngine<St> {
+    /// The whole protocol in one call: claim `key`, run `handler` under the claim (renewing
+    /// the lease), then complete the key if it returned `Ok` or release it if it returned `Err`,
+    /// so that the sender's retry runs it again. Completion and release are awaited (and
+    /// recorded) before this returns, so answer 2xx only after it, on
+    /// [`Once::Processed`].
+    ///
+    /// The handler runs only for a key that was free, or unchecked when the store is
+    /// unreachable and the engine [fails open](Self::fail_open). Dropping this future while the
+    /// handler runs (the request was cancelled) releases the key, as does a panic in the
+    /// handler. A completion the store could not record is logged (feature `tracing`) and still
+    /// [`Once::Processed`]: the handler did succeed, and a retry may run it again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use standard_webhooks_tower::{IdempotencyEngine, MemoryStore, Once};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let engine = IdempotencyEngine::new(MemoryStore::new());
+    /// let handle = || async { Ok::<_, String>("done") };
+    /// assert!(matches!(engine.once("msg_1", handle()).await, Once::Processed("done")));
+    /// assert!(matches!(engine.once("msg_1", handle()).await, Once::Duplicate));
+    /// let failing = engine.once("msg_2", async { Err::<(), _>("disk full") }).await;
+    /// assert!(matches!(failing, Once::Failed("disk full")));
+    /// // Released: the retry runs the handler.
+    /// assert!(matches!(engine.once("msg_2", handle()).await, Once::Processed(_)));
+    /// # });
+    /// ```
+    pub async fn once<T, E>(
+        &self,
+        key: &str,
+        handler: impl Future<Output = Result<T, E>>,
+    ) -> Once<T, E> {
+        let mut guard = match self.begin(key).await {
+            Begin::Claimed(guard) => guard,
+            Begin::Unchecked { .. } => {
+                return match handler.await {
+                    Ok(out) => Once::Processed(out),
+                    Err(e) => Once::Failed(e),
+                };
+            }
+            Begin::Duplicate => return Once::Duplicate,
+            other => {
+                return Once::Rejected(other.rejection().unwrap_or(Rejection::StoreUnavailable {
+                    retry_after: UNAVAILABLE_RETRY_AFTER,
+                }));
+            }
+        };
+        match guard.run(handler).await {
+            Ok(out) => {
+                let _ = guard.complete().await;
+                Once::Processed(out)
+            }
+            Err(e) => {
+                let _ = guard.release().await;
+                Once::Failed(e)
+            }
+        }
+    }
+}
+
+/// What [`IdempotencyEngine::once`] did with a delivery.
+#[must_use]
+#[derive(Debug)]
+pub enum Once<T, E> {
+    /// The handler ran and returned `Ok`; the key is completed: answer 2xx.
+    Processed(T),
+    /// The handler ran and returned `Err`; the key is released, so the sender's retry runs the
+    /// handler again: answer non-2xx (500, say).
+    Failed(E),
+    /// The key was completed before; the handler did not run: answer 200, saying it was a
+    /// duplicate (for example with [`REPLAYED_HEADER`](super::REPLAYED_HEADER)).
+    Duplicate,
+    /// Another attempt holds the key (409), or the store is unavailable or full (503); the
+    /// handler did not run: answer with the rejection's status and `Retry-After`.
+    Rejected(Rejection),
+}
+
+impl<T, E> Once<T, E> {
+    /// The answer for the outcomes whose handler did not run, as the tower layer gives it:
+    /// [`Duplicate`](Self::Duplicate) is 200 with [`REPLAYED_HEADER`](super::REPLAYED_HEADER)
+    /// and a JSON body, [`Rejected`](Self::Rejected) its [`Rejection`]'s JSON response (409 or
+    /// 503, with `Retry-After`). `None` for [`Processed`](Self::Processed) and
+    /// [`Failed`](Self::Failed), whose answer is yours.
+    #[must_use]
+    pub fn response<B: From<Bytes>>(&self) -> Option<Response<B>> {
+        match self {
+            Self::Duplicate => Some(duplicate_response()),
+            Self::Rejected(r) => Some(rejected_response(r)),
+            Self::Processed(_) | Self::Failed(_) => None,
+        }
+    }
+
+    /// The whole answer, for frameworks built on the `http` crate: [`response`](Self::response)
+    /// for a duplicate or a rejection; 200 `{"status":"processed"}` for
+    /// [`Processed`](Self::Processed); 500 for [`Failed`](Self::Failed), whose body says the
+    /// handler failed but not how (the error may hold what the sender must not see), so that
+    /// the sender retries. Each carries its [`IdempotencyOutcome`] (or [`Rejection`]) as an
+    /// extension, as the tower layer's answers do.
+    pub fn into_response<B: From<Bytes>>(self) -> Response<B> {
+        let (status, outcome, body): (_, _, &'static [u8]) = match &self {
+            Self::Processed(_) => (
+                StatusCode::OK,
+                IdempotencyOutcome::Processed,
+                br#"{"status":"processed"}"#,
+            ),
+            Self::Failed(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                IdempotencyOutcome::Released,
+                br#"{"error":"handler_failed","message":"the handler failed; retry later"}"#,
+            ),
+            Self::Duplicate => return duplicate_response(),
+            Self::Rejected(r) => return rejected_response(r),
+        };
+        let mut res = Response::new(B::from(Bytes::from_static(body)));
+        *res.status_mut() = status;
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res.extensions_mut().insert(outcome);
+        res
+    }
+}
+
 /// What [`IdempotencyEngine::begin`] found.
 #[must_use]
 #[non_exhaustive]
@@ -301,6 +427,13 @@ impl<St: IdempotencyStore + ?Sized> Begin<St> {
             }),
         }
     }
+}
+
+/// A rejection's JSON response, carrying the rejection as an extension.
+fn rejected_response<B: From<Bytes>>(r: &Rejection) -> Response<B> {
+    let mut res = r.to_json_response();
+    res.extensions_mut().insert(r.clone());
+    res
 }
 
 /// 200 for a duplicate of a completed delivery, saying so in a header.
@@ -375,6 +508,14 @@ impl<St: IdempotencyStore + ?Sized> ClaimGuard<St> {
         let store = &*self.engine.store;
         let every = (s.lease / 3).max(Duration::from_millis(1));
         let mut handler = std::pin::pin!(handler);
+        // A handler that is done at its first poll (one with nothing to wait for) needs no
+        // renewal timer: a timer set up and cancelled costs a clock read and the timer
+        // wheel's lock.
+        if let Poll::Ready(out) =
+            std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await
+        {
+            return out;
+        }
         loop {
             tokio::select! {
                 biased;

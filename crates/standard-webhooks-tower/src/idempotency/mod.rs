@@ -59,7 +59,7 @@ mod engine;
 mod layer;
 mod service;
 
-pub use engine::{Begin, ClaimGuard, IdempotencyEngine, Recording};
+pub use engine::{Begin, ClaimGuard, IdempotencyEngine, Once, Recording};
 pub use layer::{IdempotencyLayer, KeyContext};
 pub use service::Idempotency;
 
