@@ -184,7 +184,9 @@ async fn post_event(client: &HttpClient, emu: &Emulator) {
     let request = http::Request::post(format!("{}/emulator/events", emu.base_url()))
         .header("authorization", emu.api_key().expose())
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from_static(br#"{"type":"call.completed"}"#)))
+        .body(Full::new(Bytes::from_static(
+            br#"{"type":"call.completed"}"#,
+        )))
         .unwrap();
     let response = client.request(request).await.unwrap();
     let status = response.status();
