@@ -8,7 +8,6 @@ use http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use redis::AsyncCommands;
 use serde_json::value::RawValue;
 use standard_webhooks::Verified;
-use tokio::io::AsyncWriteExt;
 
 use crate::client::HttpClient;
 
@@ -48,10 +47,7 @@ impl StreamCommands for RedisConnection {
 #[derive(Debug)]
 pub(crate) enum Sink {
     /// One JSON line per event on standard output.
-    Stdout {
-        normalize: bool,
-        out: tokio::sync::Mutex<tokio::io::Stdout>,
-    },
+    Stdout { normalize: bool, out: LineWriter },
     /// POST the exact verified body to an internal URL.
     Forward { client: HttpClient, url: Uri },
     /// XADD to a Redis stream.
@@ -77,7 +73,7 @@ impl Sink {
     pub(crate) fn stdout(normalize: bool) -> Self {
         Self::Stdout {
             normalize,
-            out: tokio::sync::Mutex::new(tokio::io::stdout()),
+            out: LineWriter::stdout(),
         }
     }
 
@@ -119,12 +115,7 @@ impl Sink {
                 // The caller runs this to its end even if the sender hangs up (the layer's
                 // `run_to_completion`), so a line is written once, whole, and the delivery is
                 // answered 2xx only after it was flushed.
-                // One lock per line keeps concurrent deliveries' lines whole.
-                let mut out = out.lock().await;
-                out.write_all(&line)
-                    .await
-                    .map_err(|e| SinkError::Unavailable(format!("standard output: {e}")))?;
-                out.flush()
+                out.write(line)
                     .await
                     .map_err(|e| SinkError::Unavailable(format!("standard output: {e}")))?;
                 Ok("written to standard output".to_owned())
@@ -177,6 +168,78 @@ impl Sink {
     }
 }
 
+/// A line and the answer its writer waits for.
+type Pending = (Vec<u8>, tokio::sync::oneshot::Sender<std::io::Result<()>>);
+
+/// Standard output, written by one thread of its own.
+///
+/// Each line is answered only once it has been written and flushed, so a delivery is never
+/// acknowledged before its line is out. Under load the lines waiting when the thread gets to
+/// them go out together, in one write and one flush, where a write per line through tokio's
+/// `Stdout` cost a hand-off to the blocking pool and back for each.
+#[derive(Debug)]
+pub(crate) struct LineWriter {
+    lines: std::sync::mpsc::Sender<Pending>,
+}
+
+impl LineWriter {
+    fn stdout() -> Self {
+        Self::new(std::io::stdout())
+    }
+
+    fn new(mut out: impl std::io::Write + Send + 'static) -> Self {
+        let (lines, pending) = std::sync::mpsc::channel::<Pending>();
+        std::thread::Builder::new()
+            .name("stdout-writer".to_owned())
+            .spawn(move || {
+                let mut batch = Vec::new();
+                let mut acks = Vec::new();
+                // Ends when every sender is gone (the sink is dropped).
+                while let Ok(first) = pending.recv() {
+                    batch.clear();
+                    acks.clear();
+                    for (line, ack) in std::iter::once(first).chain(pending.try_iter()) {
+                        batch.extend_from_slice(&line);
+                        acks.push(ack);
+                        // Bounded batches: a long backlog is written in pieces.
+                        if batch.len() >= 1 << 20 {
+                            break;
+                        }
+                    }
+                    let written = out.write_all(&batch).and_then(|()| out.flush());
+                    for ack in acks.drain(..) {
+                        let answer = match &written {
+                            Ok(()) => Ok(()),
+                            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                        };
+                        // A writer that stopped waiting has nothing to be told.
+                        let _ = ack.send(answer);
+                    }
+                }
+            })
+            .map_or_else(
+                |e| {
+                    // No thread: every write fails with this error, nothing is acknowledged.
+                    tracing::error!(error = %e, "cannot start the standard output writer");
+                    let (lines, _) = std::sync::mpsc::channel();
+                    Self { lines }
+                },
+                |_| Self { lines },
+            )
+    }
+
+    /// Writes `line` (ending in a line break) and flushes it; returns once it is out.
+    async fn write(&self, line: Vec<u8>) -> std::io::Result<()> {
+        let (ack, written) = tokio::sync::oneshot::channel();
+        self.lines
+            .send((line, ack))
+            .map_err(|_| std::io::Error::other("the standard output writer stopped"))?;
+        written
+            .await
+            .map_err(|_| std::io::Error::other("the standard output writer stopped"))?
+    }
+}
+
 /// One line of standard output, its fields in this order.
 #[derive(serde::Serialize)]
 struct Line<'a> {
@@ -224,3 +287,83 @@ pub(crate) fn event_type(body: &[u8]) -> Option<String> {
 
 /// Shared by the handler.
 pub(crate) type SharedSink = Arc<Sink>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::{self, Write};
+    use std::sync::{Arc, Mutex};
+
+    use super::LineWriter;
+
+    /// An output that keeps what was written, and how many flushes it saw.
+    #[derive(Clone, Default)]
+    struct Kept(Arc<Mutex<(Vec<u8>, usize)>>);
+
+    impl Write for Kept {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.lock().unwrap().1 += 1;
+            Ok(())
+        }
+    }
+
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_line_is_written_once_whole_and_answered_after_it_is_out() {
+        let kept = Kept::default();
+        let writer = Arc::new(LineWriter::new(kept.clone()));
+        let tasks: Vec<_> = (0..400)
+            .map(|i| {
+                let (writer, kept) = (Arc::clone(&writer), kept.clone());
+                tokio::spawn(async move {
+                    let line = format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 97));
+                    writer.write(line.clone().into_bytes()).await.unwrap();
+                    // Answered only once the line is in the output, flushed.
+                    let (out, flushes) = &*kept.0.lock().unwrap();
+                    assert!(*flushes > 0);
+                    assert!(String::from_utf8_lossy(out).contains(&line));
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let (out, flushes) = kept.0.lock().unwrap().clone();
+        let text = String::from_utf8(out).unwrap();
+        let mut seen: Vec<u64> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["n"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..400).collect::<Vec<u64>>(), "each line once");
+        assert!(flushes <= 400, "{flushes} flushes for 400 lines");
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_is_an_error_for_its_line_never_an_answer_of_success() {
+        let writer = LineWriter::new(Broken);
+        let error = writer.write(b"{}\n".to_vec()).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+        // And the writer keeps answering later lines.
+        assert!(writer.write(b"{}\n".to_vec()).await.is_err());
+    }
+}
