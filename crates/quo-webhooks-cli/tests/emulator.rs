@@ -133,35 +133,8 @@ fn kill_9_mid_schedule_then_restart_on_the_same_file_resumes_the_retry() {
     let (url, got) = receiver(1);
 
     let (mut first, addr) = emulator(&args);
-    let (status, created) = api(
-        addr,
-        "k1",
-        "POST",
-        "/webhooks",
-        Some(json!({"url": url, "events": ["call.completed"]})),
-    );
-    assert_eq!(status, 201, "{created}");
-    let id = created["data"]["id"].as_str().unwrap().to_owned();
-    let key = created["data"]["key"].as_str().unwrap().to_owned();
-    let (status, triggered) = api(
-        addr,
-        "k1",
-        "POST",
-        "/emulator/events",
-        Some(json!({"type": "call.completed"})),
-    );
-    assert_eq!(status, 200, "{triggered}");
-    let delivery = triggered["data"]["deliveries"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let detail_path = format!("/webhooks/{id}/events/{delivery}");
-    wait_until(Duration::from_secs(10), || {
-        let (_, d) = api(addr, "k1", "GET", &detail_path, None);
-        d["data"]["attempts"]
-            .as_array()
-            .is_some_and(|a| a.len() == 1)
-    });
+    let (detail_path, key, delivery) = one_delivery(addr, &url);
+    let webhook_path = detail_path.split("/events/").next().unwrap().to_owned();
     let (_, before) = api(addr, "k1", "GET", &detail_path, None);
     assert_eq!(before["data"]["status"], "sending");
     assert!(before["data"]["nextAttemptAt"].is_string());
@@ -171,7 +144,7 @@ fn kill_9_mid_schedule_then_restart_on_the_same_file_resumes_the_retry() {
     let killed_at = Instant::now();
 
     let (second, addr) = emulator(&args);
-    let (status, webhook) = api(addr, "k1", "GET", &format!("/webhooks/{id}"), None);
+    let (status, webhook) = api(addr, "k1", "GET", &webhook_path, None);
     assert_eq!(status, 200);
     assert_eq!(webhook["data"]["url"], url.as_str());
     let (_, after) = api(addr, "k1", "GET", &detail_path, None);

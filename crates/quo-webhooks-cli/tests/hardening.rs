@@ -92,6 +92,14 @@ fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
     text(&answer)
 }
 
+/// `GET /healthz` on a new connection: the whole answer.
+fn healthz(addr: SocketAddr) -> String {
+    exchange(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+}
+
 fn status_of(answer: &str) -> u16 {
     answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
@@ -419,10 +427,7 @@ fn memory_store_at_capacity_keeps_accepting_and_reports_its_fill() {
         metrics.contains("quo_webhooks_store_fill_ratio 1.0"),
         "{metrics}"
     );
-    let health = exchange(
-        serve.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let health = healthz(serve.addr);
     assert_eq!(status_of(&health), 200, "{health}");
 }
 
@@ -445,19 +450,13 @@ fn healthz_is_unhealthy_while_the_store_is_full_of_deliveries_in_flight() {
     thread::sleep(Duration::from_millis(700));
     let refused = send(&url, &["--id", "msg_full_x"]);
     assert!(refused.contains("503"), "{refused}");
-    let health = exchange(
-        serve.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let health = healthz(serve.addr);
     assert_eq!(status_of(&health), 503, "{health}");
     assert!(health.contains("full"), "{health}");
     for r in running {
         assert!(r.join().unwrap().contains("200 OK"));
     }
-    let health = exchange(
-        serve.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let health = healthz(serve.addr);
     assert_eq!(status_of(&health), 200, "{health}");
 }
 
@@ -655,10 +654,7 @@ fn a_frozen_redis_answers_503_fast_and_each_delivery_runs_once_within_a_lease_of
         3,
         "{during}"
     );
-    let health = exchange(
-        serve.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let health = healthz(serve.addr);
     assert_eq!(status_of(&health), 503, "{health}");
     // Frozen for well over a second.
     thread::sleep(Duration::from_millis(1_500).saturating_sub(frozen_at.elapsed()));
