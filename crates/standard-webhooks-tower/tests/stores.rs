@@ -400,6 +400,49 @@ mod redis_single {
         ));
     }
 
+    /// The URL's password and database reach Redis through the store's own connection: the
+    /// claim works on a server that requires a password, and its key is in database 5.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_and_database_in_the_url_are_used() {
+        let server = RedisServer::start();
+        let plain = redis::Client::open(server.url()).unwrap();
+        let mut admin = plain.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("requirepass")
+            .arg("s3cret")
+            .query_async::<()>(&mut admin)
+            .await
+            .unwrap();
+        let url = format!("redis://:s3cret@127.0.0.1:{}/5", server.port());
+        let store = RedisStore::open(&url).await.unwrap();
+        let Claim::Acquired(token) = store.claim("msg_1", LONG).await.unwrap() else {
+            panic!("msg_1 is new");
+        };
+        assert_eq!(
+            store.complete("msg_1", &token, LONG).await.unwrap(),
+            Fenced::Applied
+        );
+        let in_db = |db: i64| {
+            let url = format!("redis://:s3cret@127.0.0.1:{}/{db}", server.port());
+            async move {
+                let client = redis::Client::open(url).unwrap();
+                let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+                redis::cmd("GET")
+                    .arg("swh:msg_1")
+                    .query_async::<Option<String>>(&mut connection)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(in_db(5).await.as_deref(), Some("done"));
+        assert_eq!(in_db(0).await, None);
+        // A wrong password is refused when the store opens, without the password in the error.
+        let wrong = format!("redis://:not-it@127.0.0.1:{}/5", server.port());
+        let error = RedisStore::open(&wrong).await.unwrap_err().to_string();
+        assert!(!error.contains("not-it"), "{error}");
+    }
+
     #[tokio::test]
     async fn debug_shows_the_connection_kind_and_prefix() {
         let server = RedisServer::start();
@@ -409,6 +452,32 @@ mod redis_single {
             r#"RedisStore { connection: "single", prefix: "swh:" }"#
         );
     }
+}
+
+/// The same contract over a connection manager the application built and handed to
+/// [`RedisStore::new`]: the store's commands then go through `redis`'s own connection.
+#[cfg(feature = "redis-cluster")]
+mod redis_manager {
+    use standard_webhooks_tower::store::RedisStore;
+    use test_support::RedisServer;
+
+    use super::*;
+
+    async fn backend(_test: &str) -> (RedisServer, Store, Store) {
+        let server = RedisServer::start();
+        let mut stores = Vec::new();
+        for _ in 0..2 {
+            let client = redis::Client::open(server.url()).unwrap();
+            let manager = redis::aio::ConnectionManager::new(client).await.unwrap();
+            let store: Store = Arc::new(RedisStore::new(manager));
+            stores.push(store);
+        }
+        let b = stores.pop().unwrap();
+        let a = stores.pop().unwrap();
+        (server, a, b)
+    }
+
+    contract_tests!(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]);
 }
 
 #[cfg(feature = "redis-cluster")]

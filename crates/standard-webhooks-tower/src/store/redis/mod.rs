@@ -3,11 +3,14 @@
 use std::{fmt, sync::LazyLock, time::Duration};
 
 use redis::{
-    Client, Cmd, Pipeline, RedisError, RedisFuture, Script, Value,
+    Client, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, Script, ServerErrorKind, Value,
     aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
 };
 
 use super::{Claim, ClaimToken, Fenced, IdempotencyStore, StoreError, StoreFuture};
+
+mod link;
+use link::{Link, Target};
 
 /// The value of a completed key. Tokens are 32 hex digits, so they never equal it.
 const COMPLETED: &str = "done";
@@ -22,38 +25,48 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 const RECONNECT_RETRIES: usize = 2;
 const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(500);
 
-/// Mark the key completed for ARGV[3] ms, only while ARGV[1] holds its lease.
-static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+/// A Lua script the store runs with `EVALSHA`, and with `EVAL` (which also caches it) when
+/// Redis does not have it (after a restart or `SCRIPT FLUSH`).
+struct Lua {
+    source: &'static str,
+    hash: LazyLock<String>,
+}
+
+const COMPLETE_SOURCE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
     redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
     return 1
 end
-return 0",
-    )
-});
+return 0";
 
-/// Delete the key, only while ARGV[1] holds its lease.
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+/// Mark the key completed for ARGV[3] ms, only while ARGV[1] holds its lease.
+static COMPLETE: Lua = Lua {
+    source: COMPLETE_SOURCE,
+    hash: LazyLock::new(|| Script::new(COMPLETE_SOURCE).get_hash().to_owned()),
+};
+
+const RELEASE_SOURCE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
     redis.call('DEL', KEYS[1])
     return 1
 end
-return 0",
-    )
-});
+return 0";
 
-/// Extend the lease to ARGV[2] ms, only while ARGV[1] holds it.
-static RENEW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+/// Delete the key, only while ARGV[1] holds its lease.
+static RELEASE: Lua = Lua {
+    source: RELEASE_SOURCE,
+    hash: LazyLock::new(|| Script::new(RELEASE_SOURCE).get_hash().to_owned()),
+};
+
+const RENEW_SOURCE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
     return 1
 end
-return 0",
-    )
-});
+return 0";
+
+/// Extend the lease to ARGV[2] ms, only while ARGV[1] holds it.
+static RENEW: Lua = Lua {
+    source: RENEW_SOURCE,
+    hash: LazyLock::new(|| Script::new(RENEW_SOURCE).get_hash().to_owned()),
+};
 
 /// An [`IdempotencyStore`] in Redis, shared by every replica of a receiver.
 ///
@@ -63,6 +76,14 @@ return 0",
 ///   reports what held a taken one, and Redis expires the lease by itself if the process dies;
 /// - `complete`, `release` and `renew` are Lua scripts that compare the token first (fencing), run with
 ///   `EVALSHA` (loading the script on first use).
+///
+/// A store [`open`](Self::open)ed on a `redis://` URL sends these commands on a pipelined
+/// connection of its own: the commands of concurrent deliveries go out together in one write,
+/// and each costs less to send and to read than through a general-purpose client (see
+/// `BENCHMARKS.md`). Its timeouts are the store's (a second to connect, a
+/// second for a reply); after an error it connects again on the next command. `rediss://` and
+/// Unix-socket URLs, stores made with [`new`](Self::new) and clusters use the `redis` crate's
+/// connection for them instead.
 ///
 /// A completed key holds the value `"done"` for the retention period. Every operation touches a
 /// single key, so the store works unchanged on a Redis Cluster (feature `redis-cluster`).
@@ -115,11 +136,14 @@ return 0",
 pub struct RedisStore {
     connection: RedisConnection,
     prefix: String,
+    /// The store's own pipelined connection for its commands (one server, `redis://` URLs,
+    /// opened by [`open`](Self::open)); otherwise they go through `connection`.
+    link: Option<Link>,
 }
 
 /// The store's connection to one Redis or a Redis Cluster: cheap to clone (clones share it),
 /// reconnecting by itself, with the store's timeouts. [`RedisStore::connection`] hands it out
-/// for other commands on the same Redis, so that an application opens one connection, not two.
+/// for other commands on the same Redis, so that an application need not open one more.
 /// Use it through [`redis::aio::ConnectionLike`] (and so `redis::AsyncCommands`).
 #[derive(Clone)]
 #[non_exhaustive]
@@ -185,7 +209,10 @@ impl RedisStore {
     ///
     /// The connection reconnects by itself after Redis restarts. Connecting and each command
     /// time out after a second, so an unreachable Redis fails a delivery fast instead of
-    /// holding it.
+    /// holding it. For `redis://` URLs the store's own commands use a pipelined connection of
+    /// their own (the user, password and database in the URL apply to it too); the version
+    /// check, [`persistence_warning`](Self::persistence_warning) and
+    /// [`connection`](Self::connection) use the `redis` crate's.
     ///
     /// The server's version is checked: Redis older than 7.0 cannot run the store's commands.
     ///
@@ -200,11 +227,13 @@ impl RedisStore {
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(RECONNECT_RETRIES)
             .set_max_delay(RECONNECT_MAX_DELAY);
+        let target = Target::of(client.get_connection_info());
         let manager = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(StoreError::unavailable)?;
-        let store = Self::new(manager);
+        let mut store = Self::new(manager);
         store.check_version().await?;
+        store.link = target.map(Link::spawn);
         Ok(store)
     }
 
@@ -331,6 +360,7 @@ impl RedisStore {
         Self {
             connection,
             prefix: DEFAULT_PREFIX.to_owned(),
+            link: None,
         }
     }
 
@@ -375,15 +405,19 @@ impl RedisStore {
             token: &token,
             answered: false,
         };
-        let previous: Result<Option<Vec<u8>>, RedisError> = redis::cmd("SET")
-            .arg(&full)
-            .arg(token.as_str())
-            .arg("NX")
-            .arg("PX")
-            .arg(millis(lease))
-            .arg("GET")
-            .query_async(&mut self.connection.clone())
-            .await;
+        let lease = Millis::new(lease);
+        let set: [&[u8]; 7] = [
+            b"SET",
+            full.as_bytes(),
+            token.as_str().as_bytes(),
+            b"NX",
+            b"PX",
+            lease.as_bytes(),
+            b"GET",
+        ];
+        let previous = self.query(&set).await.and_then(|value| {
+            redis::from_redis_value::<Option<Vec<u8>>>(value).map_err(RedisError::from)
+        });
         // Answered, or never sent (no connection): nothing to undo.
         unanswered.answered = previous
             .as_ref()
@@ -399,20 +433,59 @@ impl RedisStore {
         })
     }
 
+    /// One command, made of `args`: on the store's own connection when it has one, else on
+    /// `connection` (a cluster routes it by its key). A server's error reply is an `Err`.
+    async fn query(&self, args: &[&[u8]]) -> Result<Value, RedisError> {
+        let value = match &self.link {
+            Some(link) => link.query(args).await?,
+            None => {
+                let mut cmd = redis::cmd(&String::from_utf8_lossy(args[0]));
+                for arg in &args[1..] {
+                    cmd.arg(*arg);
+                }
+                cmd.query_async::<Value>(&mut self.connection.clone())
+                    .await?
+            }
+        };
+        value.extract_error()
+    }
+
+    /// Runs a fencing script on the prefixed `key` with `args` after it.
+    async fn fenced(
+        &self,
+        lua: &'static Lua,
+        key: &str,
+        args: &[&[u8]],
+    ) -> Result<Fenced, RedisError> {
+        let full = self.key(key);
+        let command = |name: &'static [u8], script: &'static str| {
+            let mut command: Vec<&[u8]> = Vec::with_capacity(4 + args.len());
+            command.extend([name, script.as_bytes(), b"1", full.as_bytes()]);
+            command.extend_from_slice(args);
+            command
+        };
+        let applied = match self.query(&command(b"EVALSHA", &lua.hash)).await {
+            Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                self.query(&command(b"EVAL", lua.source)).await?
+            }
+            other => other?,
+        };
+        Ok(fenced_outcome(redis::from_redis_value(applied)?))
+    }
+
     async fn complete_key(
         &self,
         key: &str,
         token: &ClaimToken,
         retention: Duration,
     ) -> Result<Fenced, RedisError> {
-        let applied: i64 = COMPLETE
-            .key(self.key(key))
-            .arg(token.as_str())
-            .arg(COMPLETED)
-            .arg(millis(retention))
-            .invoke_async(&mut self.connection.clone())
-            .await?;
-        Ok(fenced(applied))
+        let retention = Millis::new(retention);
+        let args: [&[u8]; 3] = [
+            token.as_str().as_bytes(),
+            COMPLETED.as_bytes(),
+            retention.as_bytes(),
+        ];
+        self.fenced(&COMPLETE, key, &args).await
     }
 
     async fn renew_key(
@@ -421,22 +494,45 @@ impl RedisStore {
         token: &ClaimToken,
         lease: Duration,
     ) -> Result<Fenced, RedisError> {
-        let applied: i64 = RENEW
-            .key(self.key(key))
-            .arg(token.as_str())
-            .arg(millis(lease))
-            .invoke_async(&mut self.connection.clone())
-            .await?;
-        Ok(fenced(applied))
+        let lease = Millis::new(lease);
+        let args: [&[u8]; 2] = [token.as_str().as_bytes(), lease.as_bytes()];
+        self.fenced(&RENEW, key, &args).await
     }
 
     async fn release_key(&self, key: &str, token: &ClaimToken) -> Result<Fenced, RedisError> {
-        let applied: i64 = RELEASE
-            .key(self.key(key))
-            .arg(token.as_str())
-            .invoke_async(&mut self.connection.clone())
-            .await?;
-        Ok(fenced(applied))
+        self.fenced(&RELEASE, key, &[token.as_str().as_bytes()])
+            .await
+    }
+}
+
+/// A `PX` argument as the decimal digits Redis reads, without an allocation.
+struct Millis {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Millis {
+    fn new(d: Duration) -> Self {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut n = millis(d);
+        loop {
+            start -= 1;
+            // One decimal digit.
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                digits[start] = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Self { digits, start }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
     }
 }
 
@@ -544,7 +640,7 @@ fn version_at_least(version: &str, major: u32) -> bool {
         .is_some_and(|m| m >= major)
 }
 
-fn fenced(applied: i64) -> Fenced {
+fn fenced_outcome(applied: i64) -> Fenced {
     if applied == 1 {
         Fenced::Applied
     } else {
@@ -620,9 +716,9 @@ impl IdempotencyStore for RedisStore {
     /// `PING`.
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            redis::cmd("PING")
-                .query_async::<()>(&mut self.connection.clone())
+            self.query(&[b"PING"])
                 .await
+                .map(drop)
                 .map_err(StoreError::unavailable)
         })
     }
@@ -639,6 +735,12 @@ mod tests {
         assert_eq!(millis(Duration::from_millis(200)), 200);
         assert_eq!(millis(Duration::from_micros(200_001)), 201);
         assert_eq!(millis(Duration::MAX), 1 << 52);
+        assert_eq!(Millis::new(Duration::ZERO).as_bytes(), b"1");
+        assert_eq!(Millis::new(Duration::from_millis(200)).as_bytes(), b"200");
+        assert_eq!(
+            Millis::new(Duration::MAX).as_bytes(),
+            (1u64 << 52).to_string().as_bytes()
+        );
     }
 
     #[test]
