@@ -22,6 +22,14 @@
 //!   run them later; the store undoes such claims). The next command connects again.
 //! - A broken connection or a reply that is not RESP: the same.
 //! - Commands queued but not yet written when a connection breaks go out on the next one.
+//! - An idle connection is watched: closed by Redis (its `timeout`, a restart) or a proxy, it
+//!   is dropped at once, and the next command connects again.
+//! - A failed connect is not retried: the waiting commands fail at once (the layer answers
+//!   503 and the sender retries later), and the next command tries again. Before answering,
+//!   a command can wait for one connect, one write and one reply (about 3 s at most); the
+//!   layer's own store timeout (2 s by default) answers 503 first.
+//! - The task gone (its runtime shut down, a panic): waiting commands fail, later ones are
+//!   refused.
 
 use std::{
     collections::VecDeque,
@@ -39,9 +47,11 @@ use tokio::{
 
 use super::{CONNECTION_TIMEOUT as CONNECT_TIMEOUT, RESPONSE_TIMEOUT};
 
-/// Commands waiting for a reply, at most; beyond it a command fails at once (Redis is far
-/// behind, and a delivery is better answered 503 now than held).
+/// Commands waiting for a reply, at most, and bytes of commands not yet written; beyond
+/// either a command fails at once (Redis is far behind, and a delivery is better answered 503
+/// now than held).
 const MAX_WAITING: usize = 1 << 16;
+const MAX_UNWRITTEN: usize = 8 << 20;
 /// The read buffer starts at this size and grows only for a reply longer than it.
 const READ_CHUNK: usize = 16 * 1024;
 /// The longest reply line or bulk string taken: the store's replies are a token or a number,
@@ -105,6 +115,8 @@ struct Queue {
     unsent: usize,
     /// One per command sent and not yet answered, then one per command in `out`, in order.
     waiting: VecDeque<Reply>,
+    /// The connection's task has ended (its runtime shut down, or it panicked).
+    closed: bool,
 }
 
 impl Link {
@@ -115,7 +127,9 @@ impl Link {
             queue: Mutex::new(Queue::default()),
             wake: Arc::clone(&wake),
         });
-        tokio::spawn(run(Arc::downgrade(&shared), wake, target));
+        // The guard goes into the task's future, so that it fires even if the task is dropped
+        // before it first runs.
+        tokio::spawn(run(Closing(Arc::downgrade(&shared)), wake, target));
         Self { shared }
     }
 
@@ -125,8 +139,15 @@ impl Link {
         let (reply, answer) = oneshot::channel();
         {
             let mut queue = self.lock();
-            if queue.waiting.len() >= MAX_WAITING {
-                // Never sent: a refusal, so the store knows there is nothing to undo.
+            // Never sent: refusals, so the store knows there is nothing to undo.
+            if queue.closed {
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionRefused,
+                    "the Redis store's connection task has stopped",
+                )
+                .into());
+            }
+            if queue.waiting.len() >= MAX_WAITING || queue.out.len() >= MAX_UNWRITTEN {
                 return Err(io::Error::new(
                     io::ErrorKind::ConnectionRefused,
                     "too many Redis commands waiting for a reply",
@@ -252,15 +273,61 @@ fn protocol(what: &'static str) -> RedisError {
     ))
 }
 
+/// Ends the link when the connection's task ends any other way than by the last handle being
+/// dropped (its runtime shut down, a panic): every waiting command fails, and later ones are
+/// refused, instead of waiting for a task that is gone.
+struct Closing(Weak<Shared>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        let Some(shared) = self.0.upgrade() else {
+            return;
+        };
+        let replies: Vec<Reply> = {
+            let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.closed = true;
+            queue.out.clear();
+            queue.unsent = 0;
+            queue.waiting.drain(..).collect()
+        };
+        for reply in replies {
+            let _ = reply.send(Err(stopped()));
+        }
+    }
+}
+
 /// The connection's task: connects when there is work, writes what has queued, reads replies.
-async fn run(shared: Weak<Shared>, wake: Arc<Notify>, target: Target) {
+async fn run(closing: Closing, wake: Arc<Notify>, target: Target) {
+    let shared = &closing.0;
     let mut connection: Option<TcpStream> = None;
     let mut write_buf = Vec::new();
     let mut read_buf = Vec::with_capacity(READ_CHUNK);
     // Batches written and not yet fully answered: when each was written, how many are left.
     let mut in_flight: VecDeque<(Instant, usize)> = VecDeque::new();
     loop {
-        wake.notified().await;
+        if let Some(stream) = connection.as_mut() {
+            // Idle on an open connection: watch it, so that one Redis (or a proxy) closed is
+            // noticed now, not by the next deliveries' commands.
+            let idle_broken = tokio::select! {
+                () = wake.notified() => false,
+                ready = stream.readable() => {
+                    let mut probe = [0u8; 1];
+                    // End of stream, an error, or bytes nobody asked for: this connection is
+                    // done. A spurious wake-up leaves it as it is.
+                    !matches!(
+                        ready.and_then(|()| stream.try_read(&mut probe)),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock
+                    )
+                }
+            };
+            if idle_broken {
+                connection = None;
+                read_buf.clear();
+                continue;
+            }
+        } else {
+            wake.notified().await;
+        }
         // Every task that can run now does so before this one resumes: the commands they
         // queue go out in the same write.
         tokio::task::yield_now().await;
@@ -302,7 +369,16 @@ async fn run(shared: Weak<Shared>, wake: Arc<Notify>, target: Target) {
         )
         .await;
         if let Err(error) = outcome {
-            // Whatever was sent on this connection may or may not have run.
+            // Whatever was sent on this connection may or may not have run: never a refusal.
+            let error = if error.is_connection_refusal() {
+                io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    format!("the connection to Redis broke after commands were sent: {error}"),
+                )
+                .into()
+            } else {
+                error
+            };
             let sent: usize = in_flight.drain(..).map(|(_, n)| n).sum();
             fail(&link, sent, &error);
             connection = None;
@@ -379,12 +455,16 @@ fn answer(
         if batch.1 == 0 {
             in_flight.pop_front();
         }
-        if let Some(reply) = link.lock().waiting.pop_front() {
+        let reply = link.lock().waiting.pop_front();
+        if let Some(reply) = reply {
             // The caller gave up waiting: nothing to tell.
             let _ = reply.send(Ok(value));
         }
     }
     read_buf.drain(..at);
+    if in_flight.is_empty() && !read_buf.is_empty() {
+        return Err(protocol("bytes after the last reply"));
+    }
     Ok(())
 }
 
@@ -721,5 +801,74 @@ mod tests {
         let error = wrong.query(&[b"PING"]).await.unwrap_err().to_string();
         assert!(error.contains("handshake"), "{error}");
         assert!(!error.contains("not-it"), "{error}");
+    }
+
+    /// Redis closes an idle connection (its `timeout` setting, a restart): the link notices
+    /// and the next command goes out on a new connection, without an error.
+    #[tokio::test]
+    async fn an_idle_connection_closed_by_redis_is_replaced_without_an_error() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted = Arc::clone(&connections);
+        tokio::spawn(async move {
+            // Each connection answers one command, then is closed.
+            while let Ok((mut socket, _)) = listener.accept().await {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = Vec::new();
+                while command(&buf).is_none() {
+                    if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        break;
+                    }
+                }
+                let _ = socket.write_all(b"+PONG\r\n").await;
+            }
+        });
+        let link = Link::spawn(Target {
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            db: 0,
+        });
+        for _ in 0..3 {
+            assert_eq!(
+                link.query(&[b"PING"]).await.unwrap(),
+                Value::SimpleString("PONG".into())
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    /// The runtime that ran the connection's task is gone: commands are refused at once
+    /// instead of waiting for ever.
+    #[test]
+    fn a_link_whose_task_is_gone_refuses_instead_of_hanging() {
+        let first = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let link = first.block_on(async {
+            Link::spawn(Target {
+                host: "127.0.0.1".into(),
+                port: 9,
+                username: None,
+                password: None,
+                db: 0,
+            })
+        });
+        drop(first);
+        let second = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let error = second
+            .block_on(async {
+                tokio::time::timeout(RESPONSE_TIMEOUT, link.query(&[b"PING"])).await
+            })
+            .expect("answered at once, not after a timeout")
+            .unwrap_err();
+        assert!(error.is_connection_refusal(), "{error}");
     }
 }
