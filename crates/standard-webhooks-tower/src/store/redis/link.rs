@@ -178,26 +178,41 @@ fn stopped() -> RedisError {
     .into()
 }
 
-/// Writes one command in RESP: an array of bulk strings.
-fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
-    fn header(out: &mut Vec<u8>, kind: u8, n: usize) {
-        out.push(kind);
+/// A number's decimal digits, without an allocation.
+pub(super) struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    pub(super) fn new(mut n: u64) -> Self {
         let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut n = n;
+        let mut start = digits.len();
         loop {
-            at -= 1;
-            // A single decimal digit.
+            start -= 1;
+            // One decimal digit.
             #[allow(clippy::cast_possible_truncation)]
             {
-                digits[at] = b'0' + (n % 10) as u8;
+                digits[start] = b'0' + (n % 10) as u8;
             }
             n /= 10;
             if n == 0 {
                 break;
             }
         }
-        out.extend_from_slice(&digits[at..]);
+        Self { digits, start }
+    }
+
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
+}
+
+/// Writes one command in RESP: an array of bulk strings.
+fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
+    fn header(out: &mut Vec<u8>, kind: u8, n: usize) {
+        out.push(kind);
+        out.extend_from_slice(Decimal::new(n as u64).as_bytes());
         out.extend_from_slice(b"\r\n");
     }
     header(out, b'*', args.len());
@@ -638,6 +653,10 @@ mod tests {
                 });
             }
         });
+        local(port)
+    }
+
+    fn local(port: u16) -> Target {
         Target {
             host: "127.0.0.1".into(),
             port,
@@ -747,13 +766,7 @@ mod tests {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
         };
-        let link = Link::spawn(Target {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            db: 0,
-        });
+        let link = Link::spawn(local(port));
         let error = link.query(&[b"PING"]).await.unwrap_err();
         assert!(error.is_connection_refusal(), "{error}");
     }
@@ -792,11 +805,8 @@ mod tests {
         assert_eq!(commands, expected);
 
         let wrong = Link::spawn(Target {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
             password: Some("not-it".into()),
-            db: 0,
+            ..local(port)
         });
         let error = wrong.query(&[b"PING"]).await.unwrap_err().to_string();
         assert!(error.contains("handshake"), "{error}");
@@ -824,13 +834,7 @@ mod tests {
                 let _ = socket.write_all(b"+PONG\r\n").await;
             }
         });
-        let link = Link::spawn(Target {
-            host: "127.0.0.1".into(),
-            port,
-            username: None,
-            password: None,
-            db: 0,
-        });
+        let link = Link::spawn(local(port));
         for _ in 0..3 {
             assert_eq!(
                 link.query(&[b"PING"]).await.unwrap(),
@@ -849,15 +853,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let link = first.block_on(async {
-            Link::spawn(Target {
-                host: "127.0.0.1".into(),
-                port: 9,
-                username: None,
-                password: None,
-                db: 0,
-            })
-        });
+        let link = first.block_on(async { Link::spawn(local(9)) });
         drop(first);
         let second = tokio::runtime::Builder::new_current_thread()
             .enable_all()

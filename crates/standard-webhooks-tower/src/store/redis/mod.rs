@@ -10,7 +10,7 @@ use redis::{
 use super::{Claim, ClaimToken, Fenced, IdempotencyStore, StoreError, StoreFuture};
 
 mod link;
-use link::{Link, Target};
+use link::{Decimal, Link, Target};
 
 /// The value of a completed key. Tokens are 32 hex digits, so they never equal it.
 const COMPLETED: &str = "done";
@@ -405,7 +405,7 @@ impl RedisStore {
             token: &token,
             answered: false,
         };
-        let lease = Millis::new(lease);
+        let lease = Decimal::new(millis(lease));
         let set: [&[u8]; 7] = [
             b"SET",
             full.as_bytes(),
@@ -479,7 +479,7 @@ impl RedisStore {
         token: &ClaimToken,
         retention: Duration,
     ) -> Result<Fenced, RedisError> {
-        let retention = Millis::new(retention);
+        let retention = Decimal::new(millis(retention));
         let args: [&[u8]; 3] = [
             token.as_str().as_bytes(),
             COMPLETED.as_bytes(),
@@ -494,7 +494,7 @@ impl RedisStore {
         token: &ClaimToken,
         lease: Duration,
     ) -> Result<Fenced, RedisError> {
-        let lease = Millis::new(lease);
+        let lease = Decimal::new(millis(lease));
         let args: [&[u8]; 2] = [token.as_str().as_bytes(), lease.as_bytes()];
         self.fenced(&RENEW, key, &args).await
     }
@@ -502,37 +502,6 @@ impl RedisStore {
     async fn release_key(&self, key: &str, token: &ClaimToken) -> Result<Fenced, RedisError> {
         self.fenced(&RELEASE, key, &[token.as_str().as_bytes()])
             .await
-    }
-}
-
-/// A `PX` argument as the decimal digits Redis reads, without an allocation.
-struct Millis {
-    digits: [u8; 20],
-    start: usize,
-}
-
-impl Millis {
-    fn new(d: Duration) -> Self {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut n = millis(d);
-        loop {
-            start -= 1;
-            // One decimal digit.
-            #[allow(clippy::cast_possible_truncation)]
-            {
-                digits[start] = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        Self { digits, start }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.digits[self.start..]
     }
 }
 
@@ -735,10 +704,13 @@ mod tests {
         assert_eq!(millis(Duration::from_millis(200)), 200);
         assert_eq!(millis(Duration::from_micros(200_001)), 201);
         assert_eq!(millis(Duration::MAX), 1 << 52);
-        assert_eq!(Millis::new(Duration::ZERO).as_bytes(), b"1");
-        assert_eq!(Millis::new(Duration::from_millis(200)).as_bytes(), b"200");
+        assert_eq!(Decimal::new(millis(Duration::ZERO)).as_bytes(), b"1");
         assert_eq!(
-            Millis::new(Duration::MAX).as_bytes(),
+            Decimal::new(millis(Duration::from_millis(200))).as_bytes(),
+            b"200"
+        );
+        assert_eq!(
+            Decimal::new(millis(Duration::MAX)).as_bytes(),
             (1u64 << 52).to_string().as_bytes()
         );
     }
