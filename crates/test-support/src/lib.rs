@@ -1,5 +1,6 @@
-//! Test helpers: a throwaway `redis-server` per test, a throwaway 3-node Redis Cluster, and
-//! [`process::Process`], a child process (our own command, say) driven by a test.
+//! Test helpers: a throwaway `redis-server` per test, a throwaway 3-node Redis Cluster,
+//! [`process::Process`], a child process (our own command, say) driven by a test, and
+//! [`alone::alone`], which runs a test in a process of its own.
 //!
 //! Each server listens on 127.0.0.1 on a free port, keeps nothing on disk (`--save ""`,
 //! `--appendonly no`), writes its log into its own temporary directory, and is killed when the
@@ -33,6 +34,7 @@ use std::{
 
 use tempfile::TempDir;
 
+pub mod alone;
 pub mod process;
 
 /// How many ports to try before giving up on starting a server.
