@@ -22,9 +22,14 @@
 #   THREADS       wrk threads (default 1)
 #   PIN           1 (default on 2+ CPUs): the servers on CPU 0, wrk and redis-server on CPU 1,
 #                 so that a server's throughput on one core is what is measured; 0: no pinning
+#   REDIS_CPU     when pinned, where redis-server runs: client (default; with wrk, on CPU 1)
+#                 or server (on CPU 0, sharing the servers' core, as a Redis beside the
+#                 receiver on a one-core host would; its CPU is still not counted as theirs)
 #   WORKERS       each server's runtime threads (default 1 when pinned, else the CPU count)
 #   REQUESTS      distinct signed deliveries prepared per configuration (default 1500000)
-#   ROUNDS        how many times to run the configurations in turn (default 1)
+#   ROUNDS        how many times to run the configurations in turn (default 1); with more
+#                 than one, a table of each round's CPU per request, its share of the
+#                 baseline's in that round, and the median share
 #   CONFIGS       which to run, space-separated, of: bare verify verify-memory verify-redis
 #                 hyper-bare serve (default: all six; a group's baseline is added when missing)
 #
@@ -55,10 +60,15 @@ fi
 redis_bin=${REDIS_SERVER_BIN:-redis-server}
 command -v "$redis_bin" >/dev/null || { echo "load: $redis_bin not found" >&2; exit 1; }
 
-on_server=() on_client=()
+on_server=() on_client=() on_redis=()
 if [ "$pin" = 1 ] && command -v taskset >/dev/null; then
     on_server=(taskset -c 0)
     on_client=(taskset -c 1)
+    case ${REDIS_CPU:-client} in
+        client) on_redis=("${on_client[@]}") ;;
+        server) on_redis=("${on_server[@]}") ;;
+        *) echo "load: REDIS_CPU is client or server" >&2; exit 1 ;;
+    esac
 fi
 
 configs=(${CONFIGS:-bare verify verify-memory verify-redis hyper-bare serve})
@@ -105,7 +115,7 @@ for _ in $(seq 20); do
     fi
 done
 [ -n "$redis_port" ] || { echo "load: no free port for redis-server" >&2; exit 1; }
-"${on_client[@]}" "$redis_bin" --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+"${on_redis[@]}" "$redis_bin" --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
     --dir "$work" --logfile "$work/redis.log" &
 redis_pid=$!
 for _ in $(seq 100); do
@@ -213,7 +223,7 @@ for name in "${configs[@]}"; do
     run_wrk "${url_of[$name]}" 2 "$work/deliveries.tsv" >/dev/null
 done
 
-declare -A rps p50 p99 bad runs sent server_ticks redis_ticks busy
+declare -A rps p50 p99 bad runs sent server_ticks redis_ticks busy round_cpu
 for round in $(seq "$rounds"); do
     for name in "${configs[@]}"; do
         server=${pid_of[$name]}
@@ -234,6 +244,8 @@ for round in $(seq "$rounds"); do
         runs[$name]=$(( ${runs[$name]:-0} + after - before ))
         sent[$name]=$(( ${sent[$name]:-0} + n ))
         server_ticks[$name]=$(( ${server_ticks[$name]:-0} + s1 - s0 ))
+        # This round's server CPU per request, in hundredths of a µs, for the per-round ratios.
+        round_cpu[$name,$round]=$(( (s1 - s0) * 100000000 / clk / (n > 0 ? n : 1) ))
         redis_ticks[$name]=$(( ${redis_ticks[$name]:-0} + r1 - r0 ))
         busy[$name]=$(( (s1 - s0) * 100 * 1000000 / clk / us ))
         echo "    server CPU: ${busy[$name]}% of one core"
@@ -259,6 +271,31 @@ for name in "${configs[@]}"; do
             n, bn, r, 100 * r / b, p50, p99, cpu, 100 * bc / cpu, rcpu, bad, (sent > 0 ? runs / sent : 0)
     }'
 done
+if [ "$rounds" -gt 1 ]; then
+    # The host's noise moves whole rounds: each round's ratio to its own baseline, measured
+    # minutes apart at most, and their median, are steadier than the sums above.
+    echo
+    echo "Server CPU per request by round, and this configuration's share of its baseline's (baseline ÷ this):"
+    echo
+    header="| configuration |" rule="|---|"
+    for round in $(seq "$rounds"); do header+=" round $round |" rule+="---|"; done
+    echo "$header median share | lowest | highest |"
+    echo "$rule---|---|---|"
+    for name in "${configs[@]}"; do
+        b=${base_of[$name]}
+        row="| $name |" shares=()
+        for round in $(seq "$rounds"); do
+            c=${round_cpu[$name,$round]} bc=${round_cpu[$b,$round]}
+            share=$(( c > 0 ? bc * 1000 / c : 0 ))
+            shares+=("$share")
+            row+=" $(awk -v c="$c" -v s="$share" 'BEGIN { printf "%.1f µs (%.0f%%)", c / 100, s / 10 }') |"
+        done
+        row+=$(printf '%s\n' "${shares[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf " %.0f%% | %.0f%% | %.0f%% |", m / 10, v[1] / 10, v[NR] / 10 }')
+        echo "$row"
+    done
+fi
 echo
 echo "(requests/s: mean of $rounds round(s); p50/p99 from the last round; CPU per request summed over"
-echo " all rounds; server pinned: $pin, workers: $workers; $cpus CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))"
+echo " all rounds; server pinned: $pin, workers: $workers, redis-server on the ${REDIS_CPU:-client}'s CPU; $cpus CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))"
