@@ -187,31 +187,39 @@ impl MemoryStore {
     fn claim_now(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
         let now = self.now();
         let expires = now.saturating_add(nanos(lease));
-
-        // The common case for retries: the key exists, and no key is allocated.
+        // Sweeping and making room take shard locks, so both come before a shard is held.
+        self.sweep_if_due(now);
+        // Room for one more record, the usual case: one hash and one probe of the map, whether
+        // the key is new or a retry's (which gives the slot back).
+        if self.reserve() {
+            return Ok(self.claim_reserved(key, now, expires));
+        }
+        // Full. A retry of a key the store holds is answered without making room for it.
         if let Some(mut record) = self.records.get_mut(key) {
             return Ok(self.claim_existing(&mut record, now, expires));
         }
-
-        self.sweep_if_due(now);
-        if !self.reserve() && !self.make_room(now) {
+        if !self.make_room(now) {
             return Err(StoreError::Full);
         }
-        let token = ClaimToken::generate();
+        Ok(self.claim_reserved(key, now, expires))
+    }
+
+    /// Claims `key` with a slot reserved for it; the slot goes back if the key has a record.
+    fn claim_reserved(&self, key: &str, now: u64, expires: u64) -> Claim {
         match self.records.entry(Box::from(key)) {
             Entry::Occupied(mut occupied) => {
-                // A concurrent claim inserted the key after our lookup: it did the counting.
                 self.reserved.fetch_sub(1, Ordering::Relaxed);
-                Ok(self.claim_existing(occupied.get_mut(), now, expires))
+                self.claim_existing(occupied.get_mut(), now, expires)
             }
             Entry::Vacant(vacant) => {
+                let token = ClaimToken::generate();
                 vacant.insert(Record::InFlight {
                     token: packed(&token),
                     expires,
                 });
                 self.next_expiry.fetch_min(expires, Ordering::SeqCst);
                 self.inserts_since_sweep.fetch_add(1, Ordering::Relaxed);
-                Ok(Claim::Acquired(token))
+                Claim::Acquired(token)
             }
         }
     }
