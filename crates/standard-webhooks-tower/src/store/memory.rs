@@ -132,8 +132,34 @@ impl MemoryStore {
     /// An empty store holding at most [`DEFAULT_MAX_RECORDS`](Self::DEFAULT_MAX_RECORDS) keys.
     #[must_use]
     pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty store like [`new`](Self::new)'s, with room for `records` keys taken now.
+    ///
+    /// A store that grows doubles its map, and each doubling moves every record it holds
+    /// while the claim that triggered it waits: about a millisecond at a hundred thousand
+    /// records, tens of milliseconds at a million (`BENCHMARKS.md`). Sized for the records it
+    /// will hold in steady state (deliveries per second × retention, at most
+    /// [`max_records`](Self::with_max_records)), it never grows in the request path. The
+    /// map's slots for `records` keys are allocated at once (tens of bytes each; each key's
+    /// own bytes are allocated when it is claimed).
+    ///
+    /// ```
+    /// use standard_webhooks_tower::store::MemoryStore;
+    ///
+    /// // One delivery a second, kept for the default 76 hours: 273,600 keys.
+    /// let store = MemoryStore::with_capacity(280_000).with_max_records(280_000);
+    /// assert!(store.is_empty());
+    /// ```
+    #[must_use]
+    pub fn with_capacity(records: usize) -> Self {
         Self {
-            records: DashMap::with_hasher(foldhash::fast::RandomState::default()),
+            // An eighth more, as keys never spread over the map's shards quite evenly.
+            records: DashMap::with_capacity_and_hasher(
+                records.saturating_add(records / 8),
+                foldhash::fast::RandomState::default(),
+            ),
             max_records: Self::DEFAULT_MAX_RECORDS,
             reserved: AtomicUsize::new(0),
             inserts_since_sweep: AtomicUsize::new(0),
@@ -484,6 +510,25 @@ mod tests {
             Claim::Acquired(token) => token,
             other => panic!("expected Acquired for {key}, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_store_with_capacity_takes_that_many_keys_without_growing() {
+        let store = MemoryStore::with_capacity(20_000);
+        let room = store.records.capacity();
+        assert!(room >= 20_000, "{room}");
+        for i in 0..20_000 {
+            acquire(&store, &format!("k-{i}"), LEASE).await;
+        }
+        assert_eq!(store.len(), 20_000);
+        assert_eq!(store.records.capacity(), room, "the map grew");
+        // A store without it grows as keys arrive.
+        let growing = MemoryStore::new();
+        let before = growing.records.capacity();
+        for i in 0..20_000 {
+            acquire(&growing, &format!("k-{i}"), LEASE).await;
+        }
+        assert!(growing.records.capacity() > before);
     }
 
     #[test]
