@@ -25,6 +25,9 @@
 #   REDIS_CPU     when pinned, where redis-server runs: client (default; with wrk, on CPU 1)
 #                 or server (on CPU 0, sharing the servers' core, as a Redis beside the
 #                 receiver on a one-core host would; its CPU is still not counted as theirs)
+#   MEMORY_CAPACITY  room for keys the memory store takes at start (default 0: it grows as
+#                 keys arrive, each doubling of its map moving every key in the request path;
+#                 a store sized for its steady state never does)
 #   WORKERS       each server's runtime threads (default 1 when pinned, else the CPU count)
 #   REQUESTS      distinct signed deliveries prepared per configuration (default 1500000)
 #   ROUNDS        how many times to run the configurations in turn (default 1); with more
@@ -138,7 +141,8 @@ wait_listening() { # pid output-file -> the port it printed as "listening 127.0.
 }
 
 "${on_server[@]}" "$server_bin" serve --port 0 --workers "$workers" \
-    --redis "redis://127.0.0.1:$redis_port" >"$work/server.out" 2>&1 &
+    --redis "redis://127.0.0.1:$redis_port" --memory-capacity "${MEMORY_CAPACITY:-0}" \
+    >"$work/server.out" 2>&1 &
 server_pid=$!
 port=$(wait_listening "$server_pid" "$work/server.out")
 

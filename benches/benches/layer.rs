@@ -60,7 +60,7 @@ fn layer(c: &mut Criterion) {
         ),
         (
             Config::Memory,
-            deduplicated(PATH, runs.clone(), verifier.clone(), roomy_memory_store()),
+            deduplicated(PATH, runs.clone(), verifier.clone(), roomy_memory_store(0)),
         ),
         (
             Config::Redis,

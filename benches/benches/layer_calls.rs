@@ -45,7 +45,7 @@ fn main() {
         let router: Router = match name {
             "bare" => bare(PATH, runs.clone()),
             "verify" => verified(PATH, runs.clone(), verifier.clone()),
-            "memory" => deduplicated(PATH, runs.clone(), verifier.clone(), roomy_memory_store()),
+            "memory" => deduplicated(PATH, runs.clone(), verifier.clone(), roomy_memory_store(0)),
             "redis" => {
                 let server = RedisServer::start();
                 let store = rt.block_on(RedisStore::open(&server.url())).unwrap();

@@ -45,7 +45,7 @@ fn store(c: &mut Criterion) {
         .unwrap();
     let redis = RedisServer::start();
     let redis_store = rt.block_on(RedisStore::open(&redis.url())).unwrap();
-    let memory = roomy_memory_store();
+    let memory = roomy_memory_store(0);
 
     let mut group = c.benchmark_group("store");
     group.bench_function(BenchmarkId::new("memory", "claim-complete"), |b| {

@@ -155,8 +155,9 @@ pub fn deduplicated<St: IdempotencyStore>(
 }
 
 /// A [`MemoryStore`] that holds every delivery a benchmark run can send (the default bound of
-/// one million would answer 503 once a long run filled it).
+/// one million would answer 503 once a long run filled it), with room for `capacity` keys
+/// taken up front (0: it grows as keys arrive, as a new receiver's does).
 #[must_use]
-pub fn roomy_memory_store() -> MemoryStore {
-    MemoryStore::new().with_max_records(64 * 1024 * 1024)
+pub fn roomy_memory_store(capacity: usize) -> MemoryStore {
+    MemoryStore::with_capacity(capacity).with_max_records(64 * 1024 * 1024)
 }

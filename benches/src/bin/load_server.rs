@@ -3,8 +3,10 @@
 //! deliveries the load generator sends.
 //!
 //! ```text
-//! load_server serve [--port N] [--workers N] [--redis URL]
+//! load_server serve [--port N] [--workers N] [--redis URL] [--memory-capacity N]
 //!     /bare /verify /memory (/redis with --redis): POST a signed delivery, get 200.
+//!     --memory-capacity: the memory store's room for keys, taken at start (default 0: it
+//!     grows as keys arrive).
 //!     GET /stats: handler runs per route. Prints "listening 127.0.0.1:PORT" once bound.
 //!     Stops on SIGINT or SIGTERM.
 //! load_server sign --count N --size BYTES --out FILE --body FILE
@@ -69,6 +71,7 @@ fn sign(args: &[String]) -> Result<(), Error> {
 async fn serve(args: &[String]) -> Result<(), Error> {
     let port: u16 = flag(args, "--port")?.unwrap_or(0);
     let redis_url: Option<String> = flag(args, "--redis")?;
+    let memory_capacity: usize = flag(args, "--memory-capacity")?.unwrap_or(0);
 
     let verifier = Verifier::new(secret());
     let runs: [Runs; 4] = Default::default();
@@ -82,7 +85,8 @@ async fn serve(args: &[String]) -> Result<(), Error> {
             Config::Memory.path(),
             runs[2].clone(),
             verifier.clone(),
-            roomy_memory_store(),
+            // A store that grows as the run goes (the default), or one sized up front.
+            roomy_memory_store(memory_capacity),
         ));
     if let Some(url) = &redis_url {
         let store = RedisStore::open(url).await?;
