@@ -302,4 +302,6 @@ if [ "$rounds" -gt 1 ]; then
 fi
 echo
 echo "(requests/s: mean of $rounds round(s); p50/p99 from the last round; CPU per request summed over"
-echo " all rounds; server pinned: $pin, workers: $workers, redis-server on the ${REDIS_CPU:-client}'s CPU; $cpus CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))"
+placement=""
+[ -n "${on_redis[*]}" ] && placement=", redis-server on the ${REDIS_CPU:-client}'s CPU"
+echo " all rounds; server pinned: $pin$placement, workers: $workers; $cpus CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))"
