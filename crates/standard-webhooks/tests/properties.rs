@@ -55,6 +55,10 @@ proptest! {
             (id.clone().into_bytes(), NOW.to_string().into_bytes(), sig.into_bytes(), body);
         let target = match part { 0 => &mut id_b, 1 => &mut ts_b, 2 => &mut sig_b, _ => &mut body_b };
         let i = pos.index(target.len());
+        // The one change that leaves the header's meaning whole: the signature's final `=`
+        // (its padding, which is optional) made a space (the list's separator), found by this
+        // test once. Every other change must fail.
+        prop_assume!(!(part == 2 && i == target.len() - 1 && target[i] ^ flip == b' '));
         target[i] ^= flip;
         let h = headers(&id_b, &ts_b, &sig_b);
         prop_assert!(v.verify_at(&h, &body_b, UNIX_EPOCH + Duration::from_secs(NOW)).is_err());

@@ -120,6 +120,29 @@ fn unknown_versions_and_malformed_entries_are_skipped() {
 }
 
 #[test]
+fn a_signature_without_its_padding_verifies_and_a_wrong_one_still_fails() {
+    // The padding is optional: the same 32 bytes, however spelled. A trailing separator is an
+    // empty entry, skipped. Property tests flip the final `=` into that separator.
+    let v = Verifier::new(secret());
+    let body = b"payload";
+    let good = secret().sign(ID, TS, body);
+    let unpadded = good.strip_suffix('=').unwrap();
+    for header in [unpadded.to_owned(), format!("{unpadded} ")] {
+        assert!(
+            v.verify_at(&std_headers(ID, &TS.to_string(), &header), body, now())
+                .is_ok(),
+            "{header}"
+        );
+    }
+    let wrong = Secret::generate().sign(ID, TS, body);
+    let wrong = wrong.strip_suffix('=').unwrap();
+    assert!(
+        v.verify_at(&std_headers(ID, &TS.to_string(), wrong), body, now())
+            .is_err()
+    );
+}
+
+#[test]
 fn one_matching_v1_among_several_is_enough_and_order_does_not_matter() {
     let v = Verifier::new(secret());
     let body = b"payload";
