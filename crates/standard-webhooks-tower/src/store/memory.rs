@@ -138,8 +138,8 @@ impl MemoryStore {
     /// An empty store like [`new`](Self::new)'s, with room for `records` keys taken now.
     ///
     /// A store that grows doubles its map, and each doubling moves every record it holds
-    /// while the claim that triggered it waits: about a millisecond at a hundred thousand
-    /// records, tens of milliseconds at a million (`BENCHMARKS.md`). Sized for the records it
+    /// while the claim that triggered it waits: about a millisecond at 57,000 records, some
+    /// 30 ms at 900,000 (`BENCHMARKS.md`). Sized for the records it
     /// will hold in steady state (deliveries per second × retention, at most
     /// [`max_records`](Self::with_max_records)), it never grows in the request path. The
     /// map's slots for `records` keys are allocated at once (tens of bytes each; each key's
