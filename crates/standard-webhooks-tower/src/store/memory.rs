@@ -37,7 +37,9 @@ const SWEEP_EVERY: usize = 4096;
 /// as (deliveries per second) × (retention in seconds) so that nothing is evicted before its
 /// retention ends: the default of one million covers about 3.6 deliveries per second sustained
 /// over the default 76-hour retention. [`evicted`](Self::evicted) counts records evicted early. A
-/// record takes roughly 100 bytes plus its key.
+/// record takes roughly 100 bytes plus its key. A store made with
+/// [`with_capacity`](Self::with_capacity) for that number takes its room at start, and its map
+/// never grows while a claim waits.
 ///
 /// Expired records are swept out as claims go by (no background task): every few thousand new
 /// keys, and whenever the store is full and some record may have expired.
